@@ -1,0 +1,199 @@
+"""`sdgtagger` command line: parse arguments, call the library, print. Exit 0 ok, 1 failure, 2 usage."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+_ARGPARSE_FRENCH = {
+    "the following arguments are required": "arguments obligatoires manquants",
+    "unrecognized arguments": "arguments inconnus",
+    "invalid choice": "choix invalide",
+    "expected one argument": "une valeur est attendue",
+    "not allowed with argument": "incompatible avec l'argument",
+    "invalid float value": "nombre invalide",
+    "invalid int value": "entier invalide",
+}
+
+
+class FrenchParser(argparse.ArgumentParser):
+    def error(self, message):
+        for english, french in _ARGPARSE_FRENCH.items():
+            message = message.replace(english, french)
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog} : erreur d'utilisation : {message}\n")
+
+
+class Failure(Exception):
+    """An error to print in French and exit with status 1."""
+
+
+def main(argv=None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args) or 0
+    except Failure as error:
+        print(f"sdgtagger : {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("sdgtagger : interrompu", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = FrenchParser(prog="sdgtagger",
+                          description="Étiquetage ODD de textes de projets en français.")
+    parser.add_argument("--version", action="version", version=_version())
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE",
+                                     parser_class=FrenchParser)
+
+    tag = commands.add_parser("tag", help="étiquette un texte, ou un fichier avec --input/--output")
+    tag.add_argument("text", nargs="?", help="le texte ; « - » pour lire l'entrée standard")
+    tag.add_argument("--json", action="store_true", help="affiche le JSON de POST /api/v1/tag")
+    tag.add_argument("--input", type=Path, help="fichier à étiqueter (.jsonl)")
+    tag.add_argument("--output", type=Path, help="fichier écrit (.jsonl)")
+    tag.add_argument("--format", help="format des fichiers si l'extension ne le dit pas (jsonl)")
+    tag.add_argument("--text-field", action="append", dest="text_fields", metavar="CHAMP",
+                     help="champ du texte (répétable : les champs sont joints dans l'ordre) ; défaut : text")
+    tag.add_argument("--id-field", metavar="CHAMP", help="champ identifiant des enregistrements ; défaut : id")
+    tag.add_argument("--force", action="store_true", help="remplace le fichier de sortie s'il existe")
+    tag.add_argument("--quiet", action="store_true", help="n'affiche pas le bilan")
+    tag.add_argument("--model", type=Path, help="dossier du modèle (défaut : SDGTAGGER_MODEL_DIR ou models/)")
+    tag.set_defaults(run=_tag)
+
+    train = commands.add_parser("train", help="reconstruit le modèle à partir de training_data/")
+    train.add_argument("--data", type=Path, help="dossier des données (défaut : training_data/)")
+    train.add_argument("--output", type=Path, help="dossier du modèle écrit (défaut : models/)")
+    train.set_defaults(run=_train)
+
+    evaluate = commands.add_parser("evaluate", help="scores par objectif sur la partie test du corpus")
+    evaluate.add_argument("--data", type=Path, help="dossier des données (défaut : training_data/)")
+    evaluate.add_argument("--model", type=Path, help="dossier du modèle")
+    evaluate.add_argument("--split", choices=("test", "validation"), default="test")
+    evaluate.add_argument("--json", action="store_true", help="affiche les scores en JSON")
+    evaluate.set_defaults(run=_evaluate)
+    return parser
+
+
+def _version() -> str:
+    from . import __version__
+    return f"sdgtagger {__version__}"
+
+
+def _load(model_dir):
+    from .model import ModelError
+    from .tagger import Tagger
+
+    try:
+        return Tagger.load(model_dir)
+    except ModelError as error:
+        raise Failure(str(error)) from None
+
+
+def _tag(args) -> int:
+    if args.input or args.output:
+        if args.text is not None or args.json:
+            raise SystemExit(_usage("tag", "un texte ou --json ne vont pas avec --input/--output"))
+        if not (args.input and args.output):
+            raise SystemExit(_usage("tag", "--input et --output vont ensemble"))
+        return _tag_file(args)
+    if args.text is None:
+        raise SystemExit(_usage("tag", "donnez un texte, « - » pour l'entrée standard, ou --input/--output"))
+    text = sys.stdin.read() if args.text == "-" else args.text
+    tagger = _load(args.model)
+    [tagging] = tagger.tag([text])
+    if args.json:
+        print(json.dumps(tagging.to_dict(tagger.version), ensure_ascii=False, indent=2))
+    else:
+        print(_readable(tagging))
+    return 0
+
+
+def _usage(command: str, message: str) -> int:
+    print(f"sdgtagger {command} : erreur d'utilisation : {message}", file=sys.stderr)
+    return 2
+
+
+def _tag_file(args) -> int:
+    from .batch import annotate
+    from .io import InputError
+
+    tagger = _load(args.model)
+    try:
+        summary = annotate(tagger, args.input, args.output, args.text_fields or ["text"],
+                           args.id_field, args.format, args.force)
+    except InputError as error:
+        raise Failure(str(error)) from None
+    for message in summary.messages[:20]:
+        print(f"sdgtagger : {message}", file=sys.stderr)
+    if not args.quiet:
+        print(summary.french(), file=sys.stderr)
+    return 1 if summary.errors else 0
+
+
+def _readable(tagging) -> str:
+    from . import catalogue
+
+    lines = []
+    if tagging.main is None:
+        lines.append("Aucun ODD identifié.")
+    else:
+        lines.append(f"ODD principal : {tagging.main} — {catalogue.name(tagging.main)}")
+        lines.append("ODD identifiés :")
+        for goal in tagging.goals:
+            score = tagging.scores[goal]
+            bar = "█" * round(score * 10)
+            terms = ", ".join(e.term for e in tagging.evidence.get(goal, []))
+            lines.append(f"  {goal:>2}  {catalogue.name(goal)[:44]:<44} {score:5.2f} {bar:<10}  {terms}")
+        evidence = tagging.evidence.get(tagging.main, [])
+        if evidence:
+            lines.append(f"Phrase clé : « {evidence[0].sentence} »")
+    for warning in tagging.warnings:
+        lines.append(f"Attention : {warning}")
+    return "\n".join(lines)
+
+
+def _train(args) -> int:
+    from .corpus import CorpusError
+    from .training import train
+
+    try:
+        meta = train(args.data, args.output, log=lambda m: print(m, file=sys.stderr))
+    except CorpusError as error:
+        raise Failure(str(error)) from None
+    test = meta["metrics"].get("test")
+    print(f"modèle {meta['version']} écrit dans {args.output or 'models/'}", file=sys.stderr)
+    if test:
+        print(f"test : micro-F1 {test['micro_f1']:.3f}, macro-F1 {test['macro_f1']:.3f}, "
+              f"top-1 {test['top1']:.3f}, top-3 {test['top3']:.3f}", file=sys.stderr)
+    return 0
+
+
+def _evaluate(args) -> int:
+    from . import catalogue
+    from .corpus import CorpusError
+    from .training import evaluate
+
+    tagger = _load(args.model)
+    try:
+        scores = evaluate(tagger, args.data, args.split)
+    except CorpusError as error:
+        raise Failure(str(error)) from None
+    if args.json:
+        print(json.dumps(scores.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(f"Évaluation sur la partie « {args.split} » ({scores.n} exemples), modèle {tagger.version}")
+    print(f"{'ODD':>3}  {'nom':<44} {'précision':>9} {'rappel':>7} {'F1':>6} {'exemples':>8}")
+    for goal, row in scores.per_goal.items():
+        print(f"{goal:>3}  {catalogue.name(goal)[:44]:<44} {row['precision']:9.3f} {row['recall']:7.3f} "
+              f"{row['f1']:6.3f} {row['support']:8d}")
+    print(f"micro-F1 {scores.micro_f1:.3f}   macro-F1 {scores.macro_f1:.3f}   "
+          f"top-1 {scores.top1:.3f}   top-3 {scores.top3:.3f}   "
+          f"(top-1 parmi tous les ODD du texte : {scores.top1_any:.3f})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

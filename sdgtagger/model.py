@@ -1,0 +1,398 @@
+"""Features and classifier: fit, score, explain, save and load.
+
+Features come in two blocks, each TF-IDF weighted (sublinear tf) and L2-normalised:
+- words: lemmas of content words and bigrams of neighbouring content lemmas;
+- characters: 3- to 5-grams of each content word without accents (typos, missing accents,
+  unseen inflections, compounds).
+Every feature of a document belongs to one word occurrence, so a goal's linear score splits
+exactly into per-word contributions: that is the evidence.
+
+Classifier: one logistic regression per goal (17 columns of one weight matrix), a softmax
+regression over the main goal, and per goal a calibration fitted on the validation split that
+combines both into a probability that the goal applies. Thresholds per goal maximise F1 on the
+validation split.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from pathlib import Path
+
+from .text import FrenchAnalyzer, TOKEN_RE, normalise, strip_accents, tokenize
+
+N_GOALS = 17
+GOALS = tuple(range(1, N_GOALS + 1))
+_CACHE_LIMIT = 300_000  # forms remembered between documents; cleared when full so memory stays flat
+
+
+@dataclass
+class _Form:
+    """What one word form contributes: its lemma, its word feature, its character features."""
+    lemma: str
+    word: int
+    chars: tuple[int, ...]
+
+
+_STOP = _Form("", -1, ())
+
+
+class Featurizer:
+    """Turns French texts into the two TF-IDF blocks (words, characters)."""
+
+    def __init__(self, char_ngrams=(3, 5), min_df=2, bigrams=True):
+        self.char_ngrams = char_ngrams
+        self.min_df = min_df
+        self.bigrams = bigrams
+
+    # -- fitting -----------------------------------------------------------------------------
+    def fit(self, texts, analyzer: FrenchAnalyzer):
+        self.analyzer_ = analyzer
+        word_df: dict[str, int] = {}
+        char_df: dict[str, int] = {}
+        for text in texts:
+            lemmas = [self._lemma(f) for f in TOKEN_RE.findall(normalise(text).lower())]
+            content = [lem for lem in lemmas if lem]
+            terms = set(content)
+            if self.bigrams:
+                terms.update(f"{a} {b}" for a, b in zip(content, content[1:]))
+            for term in terms:
+                word_df[term] = word_df.get(term, 0) + 1
+            grams = set()
+            for form in {f for f in TOKEN_RE.findall(normalise(text).lower()) if self._lemma(f)}:
+                grams.update(self._grams(form))
+            for gram in grams:
+                char_df[gram] = char_df.get(gram, 0) + 1
+        n_docs = len(texts)
+        self.word_vocab_, self.word_idf_ = _vocabulary(word_df, self.min_df, n_docs)
+        self.char_vocab_, self.char_idf_ = _vocabulary(char_df, self.min_df, n_docs)
+        keep = {t for t in self.word_vocab_ if " " not in t}
+        self.analyzer_ = analyzer.restricted(keep)
+        self._cache = {}
+        return self
+
+    def _lemma(self, form: str) -> str:
+        """The lemma of a content word, or '' for stop words, digits and single letters."""
+        if len(form) < 2 or form.isdigit() or form in self.analyzer_.stop_words:
+            return ""
+        return self.analyzer_.lemma(form)
+
+    def _grams(self, form: str):
+        key = f" {strip_accents(form)} "
+        low, high = self.char_ngrams
+        for n in range(low, high + 1):
+            for i in range(len(key) - n + 1):
+                yield key[i:i + n]
+
+    def _form(self, form: str) -> _Form:
+        cache = getattr(self, "_cache", None)
+        if cache is None:
+            cache = self._cache = {}
+        entry = cache.get(form)
+        if entry is None:
+            lemma = self._lemma(form)
+            if not lemma:
+                entry = _STOP
+            else:
+                vocab = self.char_vocab_
+                chars = tuple(vocab[g] for g in self._grams(form) if g in vocab)
+                entry = _Form(lemma, self.word_vocab_.get(lemma, -1), chars)
+            if len(cache) >= _CACHE_LIMIT:
+                cache.clear()
+            cache[form] = entry
+        return entry
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_cache", None)
+        return state
+
+    # -- transforming ------------------------------------------------------------------------
+    def transform(self, texts) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """(words, characters) TF-IDF matrices, one row per text."""
+        word_cols: list[int] = []
+        char_cols: list[int] = []
+        word_ptr = [0]
+        char_ptr = [0]
+        vocab = self.word_vocab_
+        for text in texts:
+            previous = None
+            for form in TOKEN_RE.findall(normalise(text).lower()):
+                entry = self._form(form)
+                if entry is _STOP:
+                    continue
+                if entry.word >= 0:
+                    word_cols.append(entry.word)
+                if self.bigrams and previous is not None:
+                    bigram = vocab.get(f"{previous} {entry.lemma}")
+                    if bigram is not None:
+                        word_cols.append(bigram)
+                previous = entry.lemma
+                char_cols.extend(entry.chars)
+            word_ptr.append(len(word_cols))
+            char_ptr.append(len(char_cols))
+        return (_tfidf(word_cols, word_ptr, self.word_idf_),
+                _tfidf(char_cols, char_ptr, self.char_idf_))
+
+    def occurrences(self, text: str):
+        """Content-word occurrences of one text: (token, entry, bigram id with the previous one)."""
+        previous = None
+        result = []
+        for token in tokenize(normalise(text)):
+            entry = self._form(token.form)
+            if entry is _STOP:
+                continue
+            bigram = -1
+            if self.bigrams and previous is not None:
+                bigram = self.word_vocab_.get(f"{previous.lemma} {entry.lemma}", -1)
+            result.append((token, entry, bigram))
+            previous = entry
+        return result
+
+
+def _vocabulary(df: dict[str, int], min_df: int, n_docs: int):
+    terms = sorted(t for t, n in df.items() if n >= min_df)
+    vocab = {t: i for i, t in enumerate(terms)}
+    idf = np.array([math.log((1 + n_docs) / (1 + df[t])) + 1 for t in terms], dtype=np.float64)
+    return vocab, idf
+
+
+def _tfidf(cols: list[int], ptr: list[int], idf: np.ndarray) -> sp.csr_matrix:
+    n_rows = len(ptr) - 1
+    indices = np.asarray(cols, dtype=np.int32)
+    matrix = sp.csr_matrix((np.ones(len(indices)), indices, np.asarray(ptr, dtype=np.int64)),
+                           shape=(n_rows, len(idf)))
+    matrix.sum_duplicates()
+    data = (1.0 + np.log(matrix.data)) * idf[matrix.indices]
+    squares = np.zeros(n_rows)
+    nonempty = np.diff(matrix.indptr) > 0
+    if data.size:
+        squares[nonempty] = np.add.reduceat(data * data, matrix.indptr[:-1][nonempty])
+    norms = np.sqrt(squares)
+    norms[norms == 0] = 1.0
+    matrix.data = data / np.repeat(norms, np.diff(matrix.indptr))
+    return matrix
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _log_softmax(z):
+    z = z - z.max(axis=1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+
+@dataclass
+class Labels:
+    """Multi-label targets: one row per text, goals with the main goal first."""
+    goals: list[list[int]]
+
+    def matrix(self) -> np.ndarray:
+        y = np.zeros((len(self.goals), N_GOALS), dtype=np.int8)
+        for i, goals in enumerate(self.goals):
+            for g in goals:
+                y[i, g - 1] = 1
+        return y
+
+    def main(self) -> np.ndarray:
+        return np.array([goals[0] - 1 for goals in self.goals])
+
+
+@dataclass
+class SDGModel:
+    """Scores French texts against the 17 goals; see the module docstring."""
+    C: float = 10.0
+    main_C: float = 10.0
+    char_weight: float = 1.0
+    main_weight: float = 2.0
+    char_ngrams: tuple = (3, 5)
+    min_df: int = 2
+    featurizer_: Featurizer | None = field(default=None, repr=False)
+
+    def fit(self, texts, labels: Labels, val_texts, val_labels: Labels, analyzer: FrenchAnalyzer,
+            sample_weight=None):
+        from sklearn.linear_model import LogisticRegression
+
+        if not texts or not val_texts:
+            raise ValueError("il faut des exemples d'entraînement et de validation")
+        y = labels.matrix()
+        missing = [g for g in GOALS if not y[:, g - 1].any()]
+        if missing:
+            raise ValueError(f"aucun exemple d'entraînement pour les objectifs {missing}")
+        self.featurizer_ = Featurizer(self.char_ngrams, self.min_df).fit(texts, analyzer)
+        Xw, Xc = self.featurizer_.transform(texts)
+        X = sp.hstack([Xw, Xc * self.char_weight]).tocsr()
+        base = np.ones(len(texts)) if sample_weight is None else np.asarray(sample_weight, float)
+        main = labels.main()
+        n_words = Xw.shape[1]
+
+        weights = np.zeros((X.shape[1], N_GOALS))
+        bias = np.zeros(N_GOALS)
+        for g in range(N_GOALS):
+            w = base * np.where(main == g, self.main_weight, 1.0)
+            clf = LogisticRegression(C=self.C, solver="liblinear", class_weight="balanced",
+                                     max_iter=1000, random_state=0)
+            clf.fit(X, y[:, g], sample_weight=w)
+            weights[:, g] = clf.coef_[0]
+            bias[g] = clf.intercept_[0]
+        self._set_weights("goal", weights, bias, n_words)
+
+        clf = LogisticRegression(C=self.main_C, max_iter=2000)
+        clf.fit(X, main, sample_weight=base)
+        main_w = np.zeros((X.shape[1], N_GOALS))
+        main_b = np.full(N_GOALS, -1e3)
+        main_w[:, clf.classes_] = clf.coef_.T
+        main_b[clf.classes_] = clf.intercept_
+        self._set_weights("main", main_w, main_b, n_words)
+
+        self._calibrate(val_texts, val_labels)
+        return self
+
+    def _set_weights(self, name, weights, bias, n_words):
+        setattr(self, f"{name}_word_weights_", np.ascontiguousarray(weights[:n_words], dtype=np.float32))
+        setattr(self, f"{name}_char_weights_",
+                np.ascontiguousarray(weights[n_words:] * self.char_weight, dtype=np.float32))
+        setattr(self, f"{name}_bias_", bias.astype(np.float64))
+
+    def raw(self, Xw, Xc):
+        """Per-goal logit and main-goal log-probability, each (n, 17)."""
+        logit = np.asarray(Xw @ self.goal_word_weights_ + Xc @ self.goal_char_weights_) + self.goal_bias_
+        main = np.asarray(Xw @ self.main_word_weights_ + Xc @ self.main_char_weights_) + self.main_bias_
+        return logit, _log_softmax(main)
+
+    def _calibrate(self, val_texts, val_labels: Labels):
+        from sklearn.linear_model import LogisticRegression
+
+        logit, main = self.raw(*self.featurizer_.transform(val_texts))
+        y = val_labels.matrix()
+        self.calibration_ = np.zeros((N_GOALS, 3))
+        for g in range(N_GOALS):
+            features = np.column_stack([logit[:, g], main[:, g]])
+            if y[:, g].min() == y[:, g].max():  # no positive (or no negative) in validation
+                self.calibration_[g] = [1.0, 0.0, 0.0]
+                continue
+            clf = LogisticRegression(C=100.0, max_iter=1000).fit(features, y[:, g])
+            self.calibration_[g] = [clf.coef_[0, 0], clf.coef_[0, 1], clf.intercept_[0]]
+        scores = self._calibrated(logit, main)
+        self.thresholds_ = np.array([_best_threshold(scores[:, g], y[:, g]) for g in range(N_GOALS)])
+
+    def _calibrated(self, logit, main):
+        a, b, c = self.calibration_.T
+        return _sigmoid(logit * a + main * b + c)
+
+    def scores(self, texts) -> np.ndarray:
+        """Calibrated probability per goal, shape (n, 17)."""
+        return self._calibrated(*self.raw(*self.featurizer_.transform(texts)))
+
+    def contributions(self, text: str, goals: list[int]):
+        """Per content-word contribution to each goal's logit: [(token, lemma, {goal: weight})]."""
+        f = self.featurizer_
+        Xw, Xc = f.transform([text])
+        word_value = dict(zip(Xw.indices, Xw.data))
+        char_value = dict(zip(Xc.indices, Xc.data))
+        occurrences = f.occurrences(text)
+        word_count: dict[int, int] = {}
+        char_count: dict[int, int] = {}
+        for _, entry, bigram in occurrences:
+            for j in ((entry.word,) if entry.word >= 0 else ()) + ((bigram,) if bigram >= 0 else ()):
+                word_count[j] = word_count.get(j, 0) + 1
+            for j in entry.chars:
+                char_count[j] = char_count.get(j, 0) + 1
+        columns = [g - 1 for g in goals]
+        Ww = self.goal_word_weights_[:, columns]
+        Wc = self.goal_char_weights_[:, columns]
+        result = []
+        for position, (token, entry, bigram) in enumerate(occurrences):
+            total = np.zeros(len(columns))
+            if entry.word >= 0:
+                total += word_value[entry.word] / word_count[entry.word] * Ww[entry.word]
+            for j in entry.chars:
+                total += char_value[j] / char_count[j] * Wc[j]
+            if bigram >= 0:  # half of a bigram to each of its two words
+                share = word_value[bigram] / word_count[bigram] * Ww[bigram] / 2
+                total += share
+                result[-1][2][:] += share
+            result.append((token, entry.lemma, total))
+        return result
+
+
+def _best_threshold(scores: np.ndarray, truth: np.ndarray) -> float:
+    """The threshold that maximises F1 on validation, kept within [0.15, 0.85]."""
+    if truth.sum() == 0:
+        return 0.5
+    best, best_f1 = 0.5, -1.0
+    for threshold in np.arange(0.15, 0.851, 0.01):
+        predicted = scores >= threshold
+        tp = np.sum(predicted & (truth == 1))
+        f1 = 2 * tp / (predicted.sum() + truth.sum())
+        if f1 > best_f1 + 1e-9:
+            best, best_f1 = float(threshold), f1
+    return round(best, 2)
+
+
+# -- the model folder ----------------------------------------------------------------------
+ARTIFACT = "sdgtagger.joblib"
+META = "meta.json"
+FORMAT = 1  # bump when the artifact's structure changes
+
+
+class ModelError(RuntimeError):
+    """A model folder that cannot be used; the message says what to do."""
+
+
+def default_model_dir() -> Path:
+    """$SDGTAGGER_MODEL_DIR, else the bundled models/ folder beside the package."""
+    env = os.environ.get("SDGTAGGER_MODEL_DIR")
+    return Path(env) if env else Path(__file__).resolve().parent.parent / "models"
+
+
+def library_versions() -> dict:
+    import platform
+
+    import joblib
+    import scipy
+
+    return {"python": platform.python_version(), "numpy": np.__version__, "scipy": scipy.__version__,
+            "joblib": joblib.__version__}
+
+
+def save_model(model: SDGModel, meta: dict, folder: Path) -> None:
+    """Write the artifact and meta.json (deterministic: same model, same bytes)."""
+    import joblib
+
+    folder.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, folder / ARTIFACT, compress=3)
+    meta = {"format": FORMAT, **meta, "libraries": library_versions()}
+    (folder / META).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def load_model(folder: str | Path | None = None) -> tuple[SDGModel, dict]:
+    """Load a model folder written by ``sdgtagger train``, checking format and versions."""
+    import joblib
+
+    folder = Path(folder) if folder else default_model_dir()
+    meta_path, artifact = folder / META, folder / ARTIFACT
+    if not meta_path.is_file() or not artifact.is_file():
+        raise ModelError(f"pas de modèle dans {folder} (il faut {ARTIFACT} et {META}) : "
+                         "lancez « sdgtagger train » ou indiquez SDGTAGGER_MODEL_DIR")
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    if meta.get("format") != FORMAT:
+        raise ModelError(f"le modèle de {folder} est au format {meta.get('format')}, cette version de "
+                         f"sdgtagger lit le format {FORMAT} : relancez « sdgtagger train »")
+    built = meta.get("libraries", {}).get("numpy", "")
+    if built.split(".")[:1] != np.__version__.split(".")[:1]:
+        raise ModelError(f"le modèle de {folder} a été créé avec numpy {built}, numpy {np.__version__} "
+                         "est installé : réinstallez les versions de pyproject.toml ou relancez « sdgtagger train »")
+    try:
+        model = joblib.load(artifact)
+    except Exception as error:  # a corrupt or foreign file: say which and what to do
+        raise ModelError(f"{artifact} est illisible ({error.__class__.__name__}: {error}) : "
+                         "relancez « sdgtagger train »") from None
+    if not isinstance(model, SDGModel):
+        raise ModelError(f"{artifact} ne contient pas un modèle sdgtagger")
+    return model, meta
