@@ -1,0 +1,75 @@
+"""Training on a tiny corpus, determinism, save/load round trip, loading errors."""
+import json
+
+import numpy as np
+import pytest
+
+from sdgtagger import ModelError, Tagger
+from sdgtagger.model import ARTIFACT, META, Labels, SDGModel, load_model
+
+from conftest import TINY, WATER
+
+
+def test_scores_are_probabilities_for_every_goal(tiny_tagger):
+    scores = tiny_tagger.model.scores([WATER, "Reboisement et lutte contre la désertification."])
+    assert scores.shape == (2, 17)
+    assert np.all((scores >= 0) & (scores <= 1))
+
+
+def test_tiny_model_learns_water(tiny_tagger):
+    [tagging] = tiny_tagger.tag([WATER])
+    assert tagging.main == 6
+    assert tagging.goals[0] == 6
+
+
+def test_training_is_deterministic(analyzer):
+    texts = [t for t, _ in TINY]
+    labels = Labels([g for _, g in TINY])
+    first = SDGModel(min_df=1).fit(texts, labels, texts, labels, analyzer).scores(texts)
+    second = SDGModel(min_df=1).fit(texts, labels, texts, labels, analyzer).scores(texts)
+    assert np.array_equal(first, second)
+
+
+def test_fit_refuses_a_goal_without_examples(analyzer):
+    texts = [t for t, g in TINY if 14 not in g]
+    labels = Labels([g for _, g in TINY if 14 not in g])
+    with pytest.raises(ValueError, match=r"\[14\]"):
+        SDGModel(min_df=1).fit(texts, labels, texts, labels, analyzer)
+
+
+def test_save_load_round_trip_gives_identical_scores(tiny_model_dir, tiny_tagger):
+    reloaded = Tagger.load(tiny_model_dir)
+    texts = [WATER, "Formation des enseignants"]
+    assert np.array_equal(reloaded.model.scores(texts), tiny_tagger.model.scores(texts))
+    meta = json.loads((tiny_model_dir / META).read_text())
+    assert {"version", "training_data_sha256", "libraries", "metrics", "thresholds"} <= set(meta)
+
+
+def test_missing_model_folder_says_what_to_do(tmp_path):
+    with pytest.raises(ModelError, match="sdgtagger train"):
+        load_model(tmp_path)
+
+
+def test_model_of_another_format_is_refused(tiny_model_dir, tmp_path):
+    (tmp_path / ARTIFACT).write_bytes((tiny_model_dir / ARTIFACT).read_bytes())
+    meta = json.loads((tiny_model_dir / META).read_text())
+    meta["format"] = 999
+    (tmp_path / META).write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match="format 999"):
+        load_model(tmp_path)
+
+
+def test_model_built_with_another_numpy_is_refused(tiny_model_dir, tmp_path):
+    (tmp_path / ARTIFACT).write_bytes((tiny_model_dir / ARTIFACT).read_bytes())
+    meta = json.loads((tiny_model_dir / META).read_text())
+    meta["libraries"]["numpy"] = "0.9.0"
+    (tmp_path / META).write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match="numpy 0.9.0"):
+        load_model(tmp_path)
+
+
+def test_corrupt_artifact_is_reported(tiny_model_dir, tmp_path):
+    (tmp_path / META).write_text((tiny_model_dir / META).read_text())
+    (tmp_path / ARTIFACT).write_bytes(b"not a model")
+    with pytest.raises(ModelError, match="illisible"):
+        load_model(tmp_path)
