@@ -74,6 +74,11 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--split", choices=("test", "validation"), default="test")
     evaluate.add_argument("--json", action="store_true", help="affiche les scores en JSON")
     evaluate.set_defaults(run=_evaluate)
+    serve = commands.add_parser("serve", help="démarre le service HTTP (API et pages du personnel)")
+    serve.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (défaut : 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (défaut : 8000)")
+    serve.add_argument("--workers", type=int, default=1, help="nombre de processus (défaut : 1)")
+    serve.set_defaults(run=_serve)
     return parser
 
 
@@ -192,6 +197,16 @@ def _evaluate(args) -> int:
     print(f"micro-F1 {scores.micro_f1:.3f}   macro-F1 {scores.macro_f1:.3f}   "
           f"top-1 {scores.top1:.3f}   top-3 {scores.top3:.3f}   "
           f"(top-1 parmi tous les ODD du texte : {scores.top1_any:.3f})")
+    return 0
+
+
+def _serve(args) -> int:
+    import uvicorn
+
+    print(f"sdgtagger : service sur http://{args.host}:{args.port}/ (page du personnel), "
+          f"http://{args.host}:{args.port}/docs (API)", file=sys.stderr)
+    uvicorn.run("service.app:create_app", factory=True, host=args.host, port=args.port,
+                workers=args.workers, log_level="info")
     return 0
 
 

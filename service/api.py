@@ -1,0 +1,238 @@
+"""JSON routes under /api/v1: thin wrappers over the sdgtagger library and the register."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from sdgtagger import Tagger, catalogue
+
+from .app import app_settings, get_register, get_tagger, require_read, require_write
+from .register import NotFound, Register
+from .settings import Settings
+
+router = APIRouter()
+v1 = APIRouter(prefix="/api/v1", dependencies=[Depends(require_read)])
+
+
+# -- bodies and answers ------------------------------------------------------------------------
+class TagIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(description="le texte du projet, en français")
+    title: str | None = Field(None, description="son titre, joint au texte")
+
+
+class BatchItem(TagIn):
+    id: str | int = Field(description="identifiant renvoyé tel quel")
+
+
+class BatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    items: list[BatchItem] = Field(min_length=1)
+
+
+class EvidenceOut(BaseModel):
+    term: str
+    lemma: str
+    weight: float
+    start: int
+    end: int
+    sentence: str
+
+
+class GoalTag(BaseModel):
+    goal: int
+    name: str
+    score: float
+    evidence: list[EvidenceOut]
+
+
+class ModelInfo(BaseModel):
+    version: str
+
+
+class TagOut(BaseModel):
+    sdgs: list[GoalTag]
+    sdg_scores: dict[str, float]
+    sdg_main: int | None
+    warnings: list[str]
+    model: ModelInfo
+
+
+class BatchResult(TagOut):
+    id: str | int
+
+
+class BatchOut(BaseModel):
+    results: list[BatchResult]
+
+
+def _goals(value):
+    if value is None:
+        return value
+    if len(set(value)) != len(value) or not all(1 <= g <= 17 for g in value):
+        raise ValueError("objectifs distincts de 1 à 17 attendus, le principal en premier")
+    return value
+
+
+class ProjectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=500)
+    description: str = Field(min_length=1)
+    actor: str | None = Field(None, max_length=300)
+    country: str | None = Field(None, max_length=100)
+    year: int | None = Field(None, ge=1950, le=2100)
+    sdgs: list[int] | None = Field(None, description="objectifs validés, le principal en premier")
+    validated_by: str | None = Field(None, max_length=200, description="qui valide (par défaut : la clé ou la page)")
+
+    _check_goals = field_validator("sdgs")(classmethod(lambda cls, v: _goals(v)))
+
+
+class ProjectPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str | None = Field(None, min_length=1, max_length=500)
+    description: str | None = Field(None, min_length=1)
+    actor: str | None = Field(None, max_length=300)
+    country: str | None = Field(None, max_length=100)
+    year: int | None = Field(None, ge=1950, le=2100)
+    sdgs: list[int] | None = None
+    validated_by: str | None = Field(None, max_length=200)
+
+    _check_goals = field_validator("sdgs")(classmethod(lambda cls, v: _goals(v)))
+
+
+class ProjectOut(BaseModel):
+    id: int
+    title: str
+    description: str
+    actor: str | None
+    country: str | None
+    year: int | None
+    model_sdgs: list[int]
+    model_scores: dict[str, float]
+    model_version: str
+    validated_sdgs: list[int] | None
+    validated: bool
+    validated_by: str | None
+    validated_at: str | None
+    sdgs: list[int]
+    created_at: str
+    updated_at: str
+
+
+class ProjectList(BaseModel):
+    items: list[ProjectOut]
+    total: int
+    limit: int
+    offset: int
+
+
+# -- helpers shared by the routes and the page -------------------------------------------------
+def check_text(text: str, settings: Settings, field: str = "text") -> None:
+    if not text.strip():
+        raise HTTPException(422, [{"field": field, "message": "texte vide", "type": "string_too_short"}])
+    if len(text) > settings.max_text_chars:
+        raise HTTPException(422, [{"field": field, "type": "string_too_long",
+                                   "message": f"texte trop long : {settings.max_text_chars} caractères au plus"}])
+
+
+def joined(text: str, title: str | None) -> str:
+    return f"{title.strip()}\n{text}" if title and title.strip() else text
+
+
+def tag_texts(tagger: Tagger, texts: list[str]) -> list[dict]:
+    return [t.to_dict(tagger.version) for t in tagger.tag(texts)]
+
+
+# -- routes ------------------------------------------------------------------------------------
+@v1.post("/tag", response_model=TagOut)
+def tag(body: TagIn, tagger: Tagger = Depends(get_tagger), settings: Settings = Depends(app_settings)):
+    """Tag one French text: scores, goals, main goal, evidence, warnings."""
+    check_text(body.text, settings)
+    return tag_texts(tagger, [joined(body.text, body.title)])[0]
+
+
+@v1.post("/tag/batch", response_model=BatchOut)
+def tag_batch(body: BatchIn, tagger: Tagger = Depends(get_tagger), settings: Settings = Depends(app_settings)):
+    """Tag several texts at once; results in the order of the items."""
+    if len(body.items) > settings.max_batch_items:
+        raise HTTPException(413, f"lot trop grand : {settings.max_batch_items} textes au plus, {len(body.items)} reçus")
+    for index, item in enumerate(body.items):
+        if len(item.text) > settings.max_text_chars:
+            check_text(item.text, settings, field=f"items.{index}.text")
+    results = tag_texts(tagger, [joined(i.text, i.title) for i in body.items])
+    return {"results": [{**r, "id": i.id} for i, r in zip(body.items, results)]}
+
+
+@v1.get("/sdgs")
+def sdgs():
+    """The catalogue: the 17 goals with their French names, colours and targets."""
+    return {"goals": [g.to_dict() for g in catalogue.goals()]}
+
+
+@v1.post("/projects", response_model=ProjectOut, status_code=201)
+def create_project(body: ProjectIn, who: str = Depends(require_write), tagger: Tagger = Depends(get_tagger),
+                   register: Register = Depends(get_register), settings: Settings = Depends(app_settings)):
+    """Save a project in the register, with the model's tags and the validated goals if given."""
+    check_text(body.description, settings, field="description")
+    tagging = tag_texts(tagger, [joined(body.description, body.title)])[0]
+    return register.add(body.title, body.description, tagging, tagger.version, body.actor, body.country,
+                        body.year, body.sdgs, body.validated_by or who)
+
+
+@v1.get("/projects", response_model=ProjectList)
+def list_projects(goal: int | None = Query(None, ge=1, le=17), validated: bool | None = None,
+                  q: str | None = Query(None, max_length=200), limit: int = Query(50, ge=1, le=500),
+                  offset: int = Query(0, ge=0), register: Register = Depends(get_register)):
+    """The register, newest first, filtered by goal, validation status and free text."""
+    items, total = register.search(goal, validated, q, limit, offset)
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+@v1.get("/projects.csv")
+def export_projects(goal: int | None = Query(None, ge=1, le=17), validated: bool | None = None,
+                    q: str | None = Query(None, max_length=200), register: Register = Depends(get_register)):
+    """The register as CSV for French Excel (';', UTF-8 with BOM)."""
+    items, _ = register.search(goal, validated, q, limit=10**9)
+    return Response(register.csv(items), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="registre-projets.csv"'})
+
+
+@v1.get("/projects/{project_id}", response_model=ProjectOut)
+def get_project(project_id: int, register: Register = Depends(get_register)):
+    """One saved project."""
+    try:
+        return register.get(project_id)
+    except NotFound as error:
+        raise HTTPException(404, str(error)) from None
+
+
+@v1.patch("/projects/{project_id}", response_model=ProjectOut)
+def update_project(project_id: int, body: ProjectPatch, who: str = Depends(require_write),
+                   register: Register = Depends(get_register)):
+    """Correct a project or validate its goals (main goal first)."""
+    changes = body.model_dump(exclude_unset=True)
+    if "sdgs" in changes and changes["sdgs"] is None:
+        raise HTTPException(422, [{"field": "sdgs", "message": "une liste d'objectifs est attendue", "type": "list_type"}])
+    try:
+        return register.update(project_id, changes, changes.get("validated_by") or who)
+    except NotFound as error:
+        raise HTTPException(404, str(error)) from None
+
+
+router.include_router(v1)
+
+
+@router.get("/healthz")
+def healthz():
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(request: Request):
+    """Readiness: the model is loaded and the register reachable."""
+    tagger = request.app.state.tagger
+    if tagger is None:
+        raise HTTPException(503, "le modèle n'est pas encore chargé")
+    return {"status": "prêt", "model": {"version": tagger.version}}
