@@ -167,12 +167,12 @@ def _tfidf(cols: list[int], ptr: list[int], idf: np.ndarray) -> sp.csr_matrix:
     matrix = sp.csr_matrix((np.ones(len(indices)), indices, np.asarray(ptr, dtype=np.int64)),
                            shape=(n_rows, len(idf)))
     matrix.sum_duplicates()
-    data = (1.0 + np.log(matrix.data)) * idf[matrix.indices]
-    squares = np.zeros(n_rows)
+    data = ((1.0 + np.log(matrix.data)) * idf[matrix.indices]).astype(np.float32)
+    squares = np.zeros(n_rows, dtype=np.float32)
     nonempty = np.diff(matrix.indptr) > 0
     if data.size:
         squares[nonempty] = np.add.reduceat(data * data, matrix.indptr[:-1][nonempty])
-    norms = np.sqrt(squares)
+    norms = np.sqrt(squares, dtype=np.float32)
     norms[norms == 0] = 1.0
     matrix.data = data / np.repeat(norms, np.diff(matrix.indptr))
     return matrix
@@ -231,8 +231,9 @@ class SDGModel:
         main = labels.main()
         n_words = Xw.shape[1]
 
-        weights = np.zeros((X.shape[1], N_GOALS))
-        bias = np.zeros(N_GOALS)
+        # One matrix: 17 per-goal columns, then 17 main-goal columns, so scoring is one product per block.
+        weights = np.zeros((X.shape[1], 2 * N_GOALS))
+        bias = np.zeros(2 * N_GOALS)
         for g in range(N_GOALS):
             w = base * np.where(main == g, self.main_weight, 1.0)
             clf = LogisticRegression(C=self.C, solver="liblinear", class_weight="balanced",
@@ -240,30 +241,22 @@ class SDGModel:
             clf.fit(X, y[:, g], sample_weight=w)
             weights[:, g] = clf.coef_[0]
             bias[g] = clf.intercept_[0]
-        self._set_weights("goal", weights, bias, n_words)
-
         clf = LogisticRegression(C=self.main_C, max_iter=2000)
         clf.fit(X, main, sample_weight=base)
-        main_w = np.zeros((X.shape[1], N_GOALS))
-        main_b = np.full(N_GOALS, -1e3)
-        main_w[:, clf.classes_] = clf.coef_.T
-        main_b[clf.classes_] = clf.intercept_
-        self._set_weights("main", main_w, main_b, n_words)
+        weights[:, N_GOALS + clf.classes_] = clf.coef_.T
+        bias[N_GOALS:] = -1e3  # a goal never seen as main keeps a null probability
+        bias[N_GOALS + clf.classes_] = clf.intercept_
+        self.word_weights_ = np.ascontiguousarray(weights[:n_words], dtype=np.float32)
+        self.char_weights_ = np.ascontiguousarray(weights[n_words:] * self.char_weight, dtype=np.float32)
+        self.bias_ = bias
 
         self._calibrate(val_texts, val_labels)
         return self
 
-    def _set_weights(self, name, weights, bias, n_words):
-        setattr(self, f"{name}_word_weights_", np.ascontiguousarray(weights[:n_words], dtype=np.float32))
-        setattr(self, f"{name}_char_weights_",
-                np.ascontiguousarray(weights[n_words:] * self.char_weight, dtype=np.float32))
-        setattr(self, f"{name}_bias_", bias.astype(np.float64))
-
     def raw(self, Xw, Xc):
         """Per-goal logit and main-goal log-probability, each (n, 17)."""
-        logit = np.asarray(Xw @ self.goal_word_weights_ + Xc @ self.goal_char_weights_) + self.goal_bias_
-        main = np.asarray(Xw @ self.main_word_weights_ + Xc @ self.main_char_weights_) + self.main_bias_
-        return logit, _log_softmax(main)
+        out = np.asarray(Xw @ self.word_weights_ + Xc @ self.char_weights_, dtype=np.float64) + self.bias_
+        return out[:, :N_GOALS], _log_softmax(out[:, N_GOALS:])
 
     def _calibrate(self, val_texts, val_labels: Labels):
         from sklearn.linear_model import LogisticRegression
@@ -290,35 +283,39 @@ class SDGModel:
         return self._calibrated(*self.raw(*self.featurizer_.transform(texts)))
 
     def contributions(self, text: str, goals: list[int]):
-        """Per content-word contribution to each goal's logit: [(token, lemma, {goal: weight})]."""
+        """Per content-word contribution to each goal's logit: [(token, lemma, weights by goal)].
+
+        A feature's share of the logit (value x weight) is split evenly among the occurrences that
+        produced it; a bigram gives half to each of its two words. The shares add up to the logit
+        minus the bias.
+        """
         f = self.featurizer_
         Xw, Xc = f.transform([text])
-        word_value = dict(zip(Xw.indices, Xw.data))
-        char_value = dict(zip(Xc.indices, Xc.data))
         occurrences = f.occurrences(text)
-        word_count: dict[int, int] = {}
-        char_count: dict[int, int] = {}
-        for _, entry, bigram in occurrences:
-            for j in ((entry.word,) if entry.word >= 0 else ()) + ((bigram,) if bigram >= 0 else ()):
-                word_count[j] = word_count.get(j, 0) + 1
-            for j in entry.chars:
-                char_count[j] = char_count.get(j, 0) + 1
         columns = [g - 1 for g in goals]
-        Ww = self.goal_word_weights_[:, columns]
-        Wc = self.goal_char_weights_[:, columns]
-        result = []
-        for position, (token, entry, bigram) in enumerate(occurrences):
-            total = np.zeros(len(columns))
-            if entry.word >= 0:
-                total += word_value[entry.word] / word_count[entry.word] * Ww[entry.word]
-            for j in entry.chars:
-                total += char_value[j] / char_count[j] * Wc[j]
-            if bigram >= 0:  # half of a bigram to each of its two words
-                share = word_value[bigram] / word_count[bigram] * Ww[bigram] / 2
-                total += share
-                result[-1][2][:] += share
-            result.append((token, entry.lemma, total))
-        return result
+        blocks = []
+        for X, weights, features_of in (
+                (Xw, self.word_weights_, lambda e, b: ([e.word] if e.word >= 0 else []) + ([b] if b >= 0 else [])),
+                (Xc, self.char_weights_, lambda e, b: e.chars)):
+            position = {j: p for p, j in enumerate(X.indices)}
+            rows, cols, shares = [], [], []
+            for i, (_, entry, bigram) in enumerate(occurrences):
+                for j in features_of(entry, bigram):
+                    if j == bigram:  # half to this word, half to the previous one
+                        rows += [i - 1, i]
+                        cols += [position[j], position[j]]
+                        shares += [0.5, 0.5]
+                    else:
+                        rows.append(i)
+                        cols.append(position[j])
+                        shares.append(1.0)
+            split = sp.csr_matrix((shares, (rows, cols)), shape=(len(occurrences), len(X.indices)))
+            counts = np.asarray(split.sum(axis=0)).ravel()  # the doc-level counts, bigram halves included
+            counts[counts == 0] = 1.0
+            value = X.data[:, None] * weights[X.indices][:, columns] / counts[:, None]
+            blocks.append(split @ value)
+        total = blocks[0] + blocks[1]
+        return [(token, entry.lemma, total[i]) for i, (token, entry, _) in enumerate(occurrences)]
 
 
 def _best_threshold(scores: np.ndarray, truth: np.ndarray) -> float:

@@ -73,3 +73,12 @@ def test_corrupt_artifact_is_reported(tiny_model_dir, tmp_path):
     (tmp_path / ARTIFACT).write_bytes(b"not a model")
     with pytest.raises(ModelError, match="illisible"):
         load_model(tmp_path)
+
+
+def test_evidence_contributions_add_up_to_the_score(tiny_tagger):
+    """Per-word contributions are an exact split of each goal's linear score."""
+    model = tiny_tagger.model
+    occurrences = model.contributions(WATER, list(range(1, 18)))
+    total = sum(weights for _, _, weights in occurrences)
+    logit, _ = model.raw(*model.featurizer_.transform([WATER]))
+    assert np.allclose(total, logit[0] - model.bias_[:17], atol=1e-4)
