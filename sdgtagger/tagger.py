@@ -11,6 +11,7 @@ from .model import GOALS, N_GOALS, SDGModel, load_model
 from .text import TOO_SHORT_WORDS, TOKEN_RE, guess_language, normalise, sentences
 
 EVIDENCE_TERMS = 6
+LOW_CONFIDENCE = "aucun objectif n'atteint son seuil : le plus probable est proposé, à vérifier"
 BATCH_SIZE = 512
 
 
@@ -33,7 +34,7 @@ class Evidence:
 class Tagging:
     """The SDG profile of one text."""
     scores: dict[int, float]                 # every goal 1..17, calibrated probability
-    goals: list[int]                         # goals tagged, strongest first
+    goals: list[int]                         # goals tagged, the one the text is most about first
     main: int | None
     warnings: list[str] = field(default_factory=list)
     evidence: dict[int, list[Evidence]] = field(default_factory=dict)
@@ -87,12 +88,16 @@ class Tagger:
         warnings = [text_warnings(t) for t in texts]
         scored = [i for i, t in enumerate(texts) if t and t.strip()]
         scores = np.zeros((len(texts), N_GOALS))
+        priority = np.zeros((len(texts), N_GOALS))
         if scored:
-            scores[scored] = self.model.scores([texts[i] for i in scored])
+            scores[scored], priority[scored] = self.model.predict([texts[i] for i in scored])
         results = []
-        for text, row, notes in zip(texts, scores, warnings):
-            order = np.argsort(-row, kind="stable")
+        for index, (text, row, notes) in enumerate(zip(texts, scores, warnings)):
+            order = np.argsort(-priority[index], kind="stable")
             tagged = [int(j) + 1 for j in order if row[j] >= self.thresholds[j]]
+            if not tagged and index in scored:
+                tagged = [int(order[0]) + 1]
+                notes = notes + [LOW_CONFIDENCE]
             tagging = Tagging({g: float(row[g - 1]) for g in GOALS}, tagged,
                               tagged[0] if tagged else None, notes)
             if evidence and tagged:

@@ -1,6 +1,7 @@
 """Training and evaluation: `sdgtagger train` and `sdgtagger evaluate` call these."""
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -34,7 +35,8 @@ class Scores:
         return data
 
 
-def evaluate_scores(scores: np.ndarray, thresholds: np.ndarray, labels: Labels) -> Scores:
+def evaluate_scores(scores: np.ndarray, priority: np.ndarray, thresholds: np.ndarray, labels: Labels) -> Scores:
+    """Tagging quality (scores against thresholds) and ranking quality (goals ordered by priority)."""
     y = labels.matrix().astype(bool)
     predicted = scores >= thresholds
     per_goal = {}
@@ -50,7 +52,7 @@ def evaluate_scores(scores: np.ndarray, thresholds: np.ndarray, labels: Labels) 
     tp = np.sum(predicted & y)
     micro = 2 * tp / (predicted.sum() + y.sum()) if (predicted.sum() + y.sum()) else 0.0
     macro = float(np.mean([per_goal[g]["f1"] for g in GOALS]))
-    order = np.argsort(-scores, axis=1, kind="stable")
+    order = np.argsort(-priority, axis=1, kind="stable")
     main = labels.main()
     top1 = float(np.mean(order[:, 0] == main))
     top3 = float(np.mean([main[i] in order[i, :3] for i in range(len(main))]))
@@ -91,12 +93,62 @@ def train(data_dir: Path | None = None, out_dir: Path | None = None, params: dic
         "metrics": metrics,
     }
     save_model(model, meta, out_dir)
+    (out_dir / "README.md").write_text(model_card(meta), encoding="utf-8")
     return meta
 
 
+def model_card(meta: dict) -> str:
+    """The model folder's README: what it is, what it learnt from, how well it does."""
+    from . import catalogue
+
+    counts, params = meta["counts"], meta["params"]
+    lines = [
+        f"# Modèle sdgtagger {meta['version']}",
+        "",
+        "Classifieur ODD pour des textes de projets en français (coopération internationale, solidarité, "
+        "politiques publiques locales). Reconstruit par `sdgtagger train` à partir de `training_data/` ; "
+        "même données, même modèle.",
+        "",
+        "## Données",
+        f"- entraînement : {counts['train']} textes rédigés par l'équipe, plus {counts['extra']} descriptions "
+        "d'objectifs et de cibles du catalogue (poids 0,5) ;",
+        f"- validation : {counts['validation']} textes (15 % des fichiers d'entraînement, tirés par l'identifiant), "
+        "pour la calibration et les seuils ;",
+        f"- test : {counts['test']} textes écrits à part (autre rédacteur, autres styles), jamais vus ;",
+        f"- empreinte SHA-256 des données : `{meta['training_data_sha256']}`.",
+        "",
+        "## Méthode",
+        "Lemmes (table de lemmatisation de spaCy) et bigrammes de lemmes, n-grammes de caractères 3-5 sans "
+        "accents ; TF-IDF ; une régression logistique par objectif et une régression softmax sur l'objectif "
+        "principal ; calibration par objectif sur la validation ; seuils par objectif maximisant le F1 de "
+        f"validation. Paramètres : `{json.dumps(params)}`.",
+        "",
+    ]
+    for split, title in (("test", "Scores sur le test"), ("validation", "Scores sur la validation")):
+        scores = meta["metrics"].get(split)
+        if not scores:
+            continue
+        lines += [f"## {title} ({scores['n']} textes)",
+                  f"micro-F1 **{scores['micro_f1']:.3f}**, macro-F1 **{scores['macro_f1']:.3f}**, "
+                  f"top-1 **{scores['top1']:.3f}**, top-3 **{scores['top3']:.3f}** "
+                  f"(top-1 parmi tous les ODD du texte : {scores['top1_any']:.3f}).", ""]
+        if split == "test":
+            lines += ["| ODD | nom | seuil | précision | rappel | F1 | exemples |", "|---|---|---|---|---|---|---|"]
+            for goal, row in scores["per_goal"].items():
+                lines.append(f"| {goal} | {catalogue.name(int(goal))} | {meta['thresholds'][goal]:.2f} | "
+                             f"{row['precision']:.3f} | {row['recall']:.3f} | {row['f1']:.3f} | {row['support']} |")
+            lines.append("")
+    lines += ["## Limites",
+              "- Appris sur un corpus écrit par l'équipe : des textes très éloignés (autres langues, jargon "
+              "sectoriel rare) sont moins bien classés ; un avertissement signale les textes courts ou non français.",
+              "- Les scores sont des probabilités calibrées sur la validation, pas des certitudes : la validation "
+              "par le personnel reste la référence.", ""]
+    return "\n".join(lines)
+
+
 def _score(model: SDGModel, examples) -> Scores:
-    scores = model.scores([e.text for e in examples])
-    return evaluate_scores(scores, model.thresholds_, Labels([list(e.sdgs) for e in examples]))
+    scores, priority = model.predict([e.text for e in examples])
+    return evaluate_scores(scores, priority, model.thresholds_, Labels([list(e.sdgs) for e in examples]))
 
 
 def evaluate(tagger, data_dir: Path | None = None, split: str = "test") -> Scores:

@@ -1,3 +1,5 @@
+import pytest
+
 """Tagger.tag: scores, tags, main goal, evidence, warnings."""
 from conftest import WATER
 
@@ -17,11 +19,23 @@ def test_batch_tagging_skips_evidence(tiny_tagger):
     assert tagging.evidence == {} and tagging.main == 6
 
 
-def test_tags_are_the_goals_above_their_threshold_strongest_first(tiny_tagger):
+def test_tags_are_the_goals_above_their_threshold_main_goal_first(tiny_tagger):
     [tagging] = tiny_tagger.tag([WATER])
     expected = [g for g in range(1, 18) if tagging.scores[g] >= tiny_tagger.thresholds[g - 1]]
     assert sorted(tagging.goals) == expected
-    assert [tagging.scores[g] for g in tagging.goals] == sorted((tagging.scores[g] for g in tagging.goals), reverse=True)
+    _, [priority] = tiny_tagger.model.predict([WATER])
+    assert [priority[g - 1] for g in tagging.goals] == sorted((priority[g - 1] for g in tagging.goals), reverse=True)
+
+
+def test_a_text_below_every_threshold_still_gets_its_likeliest_goal(tiny_tagger):
+    import numpy as np
+    text = "Un projet sans grand rapport avec quoi que ce soit"
+    scores, priority = tiny_tagger.model.predict([text])
+    [tagging] = tiny_tagger.tag([text])
+    if (scores >= tiny_tagger.thresholds).any():
+        pytest.skip("ce texte dépasse un seuil avec ce modèle")
+    assert tagging.goals == [int(np.argmax(priority)) + 1] == [tagging.main]
+    assert any("aucun objectif n'atteint son seuil" in w for w in tagging.warnings)
 
 
 def test_empty_text_gets_a_warning_and_zero_scores(tiny_tagger):
