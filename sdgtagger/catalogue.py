@@ -13,6 +13,7 @@ class Target:
     target: str        # as the UN numbers it: "6.1", "6.b"
     goal: int
     description: str
+    keywords: tuple[str, ...] = ()   # words a project serving this target typically uses
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,8 @@ def goals() -> tuple[Goal, ...]:
     result = []
     for item in data["goals"]:
         number = int(item["goal"])
-        targets = tuple(Target(str(t["target"]), number, t["description"].strip()) for t in item["targets"])
+        targets = tuple(Target(str(t["target"]), number, t["description"].strip(), tuple(t.get("keywords", ())))
+                        for t in item["targets"])
         result.append(Goal(number, item["name"], item["colour"], item["summary"].strip(),
                            tuple(item.get("keywords", ())), targets))
     result.sort(key=lambda g: g.goal)

@@ -74,6 +74,14 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--split", choices=("test", "validation"), default="test")
     evaluate.add_argument("--json", action="store_true", help="affiche les scores en JSON")
     evaluate.set_defaults(run=_evaluate)
+    recommend = commands.add_parser("recommend", help="liens transversaux, cibles, projets voisins, financements")
+    recommend.add_argument("text", nargs="?", help="le texte ; « - » pour lire l'entrée standard")
+    recommend.add_argument("--goals", help="à la place d'un texte : les ODD du projet, le principal d'abord (ex. 6,3)")
+    recommend.add_argument("--json", action="store_true", help="affiche le JSON de POST /api/v1/recommend")
+    recommend.add_argument("--graph", type=Path, metavar="FICHIER.svg", help="écrit le réseau des objectifs en SVG")
+    recommend.add_argument("--model", type=Path, help="dossier du modèle")
+    recommend.set_defaults(run=_recommend)
+
     serve = commands.add_parser("serve", help="démarre le service HTTP (API et pages du personnel)")
     serve.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (défaut : 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (défaut : 8000)")
@@ -157,6 +165,66 @@ def _readable(tagging) -> str:
             lines.append(f"Phrase clé : « {evidence[0].sentence} »")
     for warning in tagging.warnings:
         lines.append(f"Attention : {warning}")
+    return "\n".join(lines)
+
+
+def _recommend(args) -> int:
+    from .graph import goal_network_svg
+    from .recommend import Recommender
+
+    if (args.text is None) == (args.goals is None):
+        raise SystemExit(_usage("recommend", "donnez un texte (ou « - ») ou bien --goals, pas les deux"))
+    goals = None
+    if args.goals is not None:
+        try:
+            goals = [int(g) for g in args.goals.replace(";", ",").split(",") if g.strip()]
+        except ValueError:
+            raise SystemExit(_usage("recommend", f"--goals attend des numéros d'ODD séparés par des virgules, pas « {args.goals} »"))
+        if not goals or not all(1 <= g <= 17 for g in goals) or len(set(goals)) != len(goals):
+            raise SystemExit(_usage("recommend", "--goals attend des ODD distincts de 1 à 17"))
+    tagger = _load(args.model)
+    text = (sys.stdin.read() if args.text == "-" else args.text) if args.text is not None else None
+    tagging = tagger.tag([text])[0] if text is not None else None
+    recommendation = Recommender(tagger, tagger.knowledge).recommend(text, goals, tagging)
+    if args.graph:
+        args.graph.write_text(goal_network_svg(recommendation), encoding="utf-8")
+    if args.json:
+        data = recommendation.to_dict()
+        if tagging is not None:
+            data = {"sdgs": tagging.to_dict(tagger.version)["sdgs"], **data}
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        print(_readable_recommendation(tagging, recommendation))
+    return 0
+
+
+def _readable_recommendation(tagging, recommendation) -> str:
+    from . import catalogue
+
+    lines = [_readable(tagging), ""] if tagging is not None else []
+    lines.append("Liens transversaux à considérer :")
+    for link in recommendation.links[:5]:
+        sign = "arbitrage" if link["kind"] == "arbitrage" else "synergie"
+        lines.append(f"  {link['goal']:>2}  {link['name']} — {sign} ({link['strength']:+d}) depuis l'ODD "
+                     f"{', '.join(map(str, link['from']))}")
+        lines.append(f"      Pourquoi : {link['why']}")
+        lines.append(f"      Question : {link['question']}")
+    if recommendation.targets:
+        lines.append("Cibles :")
+        for target in recommendation.targets:
+            lines.append(f"  {target['target']:<5} {target['description'][:100]}"
+                         f"{' (' + ', '.join(target['evidence']) + ')' if target['evidence'] else ''}")
+    if recommendation.similar:
+        lines.append("Projets voisins :")
+        for project in recommendation.similar:
+            lines.append(f"  [{project['id']}] {project['title']} — ODD {', '.join(map(str, project['sdgs']))}")
+    if recommendation.funding:
+        lines.append("Financements possibles :")
+        for lever in recommendation.funding:
+            lines.append(f"  {lever['name']} (ODD {', '.join(map(str, lever['goals']))}) : {lever['conditions']}")
+    for warning in recommendation.warnings:
+        lines.append(f"Attention : {warning}")
+    del catalogue
     return "\n".join(lines)
 
 

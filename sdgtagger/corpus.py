@@ -17,6 +17,7 @@ class Example:
     text: str
     sdgs: tuple[int, ...]   # main goal first
     source: str             # file name, for error messages and reports
+    weight: float = 1.0     # its weight in training
 
 
 @dataclass
@@ -56,12 +57,16 @@ def read_examples(path: Path) -> list[Example]:
     return examples
 
 
-def data_files(data_dir: Path) -> list[Path]:
-    """Every file that training reads, in a fixed order (the hash depends on it)."""
+def corpus_files(data_dir: Path) -> list[Path]:
     corpus = sorted((data_dir / "corpus").glob("*/*.jsonl"))
     if not corpus:
         raise CorpusError(f"aucun fichier de corpus dans {data_dir / 'corpus'} (attendu : train/*.jsonl, test/*.jsonl)")
     return corpus
+
+
+def data_files(data_dir: Path) -> list[Path]:
+    """Every file that training reads, in a fixed order (the hash depends on it)."""
+    return corpus_files(data_dir) + sorted((data_dir / "knowledge").glob("*.yaml"))
 
 
 def data_hash(data_dir: Path) -> str:
@@ -88,7 +93,7 @@ def load(data_dir: Path) -> Corpus:
     train, validation, test = [], [], []
     seen: dict[str, str] = {}
     texts: dict[str, str] = {}
-    for path in data_files(data_dir):
+    for path in corpus_files(data_dir):
         split = path.parent.name
         if split not in ("train", "test"):
             raise CorpusError(f"{path} : dossier inattendu « {split} » (train ou test)")
@@ -109,11 +114,20 @@ def load(data_dir: Path) -> Corpus:
     return Corpus(train, validation, test, catalogue_examples())
 
 
+DESCRIPTION_WEIGHT = 0.5  # goal summaries and target descriptions: short and formal
+KEYWORD_WEIGHT = 0.3      # single keywords: vocabulary the corpus may lack (measured: no loss on validation)
+
+
 def catalogue_examples() -> list[Example]:
-    """Each goal's summary and each target's description, labelled with its goal."""
+    """Each goal's summary, each target's description and each keyword, labelled with its goal."""
     extra = []
     for goal in catalogue.goals():
-        extra.append(Example(f"goal-{goal.goal}", f"{goal.name}. {goal.summary}", (goal.goal,), "catalogue"))
+        label = (goal.goal,)
+        extra.append(Example(f"goal-{goal.goal}", f"{goal.name}. {goal.summary}", label, "catalogue",
+                             DESCRIPTION_WEIGHT))
         for target in goal.targets:
-            extra.append(Example(f"target-{target.target}", target.description, (goal.goal,), "catalogue"))
+            extra.append(Example(f"target-{target.target}", target.description, label, "catalogue",
+                                 DESCRIPTION_WEIGHT))
+        for number, keyword in enumerate(goal.keywords):
+            extra.append(Example(f"keyword-{goal.goal}-{number}", keyword, label, "catalogue", KEYWORD_WEIGHT))
     return extra

@@ -107,9 +107,17 @@ class Featurizer:
             cache[form] = entry
         return entry
 
+    def word_terms(self) -> list[str]:
+        """Word features by index (lemmas and bigrams), for explanations."""
+        terms = getattr(self, "_terms", None)
+        if terms is None:
+            terms = self._terms = sorted(self.word_vocab_, key=self.word_vocab_.get)
+        return terms
+
     def __getstate__(self):
         state = dict(self.__dict__)
         state.pop("_cache", None)
+        state.pop("_terms", None)
         return state
 
     # -- transforming ------------------------------------------------------------------------
@@ -391,17 +399,17 @@ def library_versions() -> dict:
             "joblib": joblib.__version__}
 
 
-def save_model(model: SDGModel, meta: dict, folder: Path) -> None:
-    """Write the artifact and meta.json (deterministic: same model, same bytes)."""
+def save_model(model: SDGModel, knowledge, meta: dict, folder: Path) -> None:
+    """Write the artifact (model and recommender knowledge) and meta.json."""
     import joblib
 
     folder.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, folder / ARTIFACT, compress=3)
+    joblib.dump({"model": model, "knowledge": knowledge}, folder / ARTIFACT, compress=3)
     meta = {"format": FORMAT, **meta, "libraries": library_versions()}
     (folder / META).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
-def load_model(folder: str | Path | None = None) -> tuple[SDGModel, dict]:
+def load_model(folder: str | Path | None = None) -> tuple[SDGModel, object, dict]:
     """Load a model folder written by ``sdgtagger train``, checking format and versions."""
     import joblib
 
@@ -419,10 +427,10 @@ def load_model(folder: str | Path | None = None) -> tuple[SDGModel, dict]:
         raise ModelError(f"le modèle de {folder} a été créé avec numpy {built}, numpy {np.__version__} "
                          "est installé : réinstallez les versions de pyproject.toml ou relancez « sdgtagger train »")
     try:
-        model = joblib.load(artifact)
+        content = joblib.load(artifact)
     except Exception as error:  # a corrupt or foreign file: say which and what to do
         raise ModelError(f"{artifact} est illisible ({error.__class__.__name__}: {error}) : "
                          "relancez « sdgtagger train »") from None
-    if not isinstance(model, SDGModel):
-        raise ModelError(f"{artifact} ne contient pas un modèle sdgtagger")
-    return model, meta
+    if not isinstance(content, dict) or not isinstance(content.get("model"), SDGModel):
+        raise ModelError(f"{artifact} ne contient pas un modèle sdgtagger : relancez « sdgtagger train »")
+    return content["model"], content.get("knowledge"), meta

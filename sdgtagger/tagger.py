@@ -59,17 +59,18 @@ class Tagging:
 class Tagger:
     """Loads a model folder once, then tags texts."""
 
-    def __init__(self, model: SDGModel, meta: dict):
+    def __init__(self, model: SDGModel, meta: dict, knowledge=None):
         self.model = model
         self.meta = meta
+        self.knowledge = knowledge  # what the recommender needs (links, levers, project index)
         self.version = meta.get("version", "inconnue")
         self.thresholds = np.asarray(model.thresholds_)
 
     @classmethod
     def load(cls, model_dir: str | Path | None = None) -> "Tagger":
         """The model of ``model_dir``, else of $SDGTAGGER_MODEL_DIR, else the bundled default."""
-        model, meta = load_model(model_dir)
-        return cls(model, meta)
+        model, knowledge, meta = load_model(model_dir)
+        return cls(model, meta, knowledge)
 
     def tag(self, texts, evidence: bool = True) -> list[Tagging]:
         """Tag texts (a list, or any iterable: it is read in batches)."""

@@ -11,7 +11,6 @@ from . import __version__, corpus as corpus_module
 from .model import GOALS, N_GOALS, Labels, SDGModel, save_model
 from .text import FrenchAnalyzer
 
-EXTRA_WEIGHT = 0.5   # catalogue descriptions count half an example: they are short and formal
 DEFAULT_PARAMS = {"C": 10.0, "main_C": 10.0, "char_weight": 1.0, "main_weight": 2.0}
 
 
@@ -74,7 +73,7 @@ def train(data_dir: Path | None = None, out_dir: Path | None = None, params: dic
     log(f"corpus : {len(data.train)} entraînement, {len(data.validation)} validation, "
         f"{len(data.test)} test, {len(extra)} exemples complémentaires")
     train_set = data.train + extra
-    weights = [1.0] * len(data.train) + [EXTRA_WEIGHT] * len(data.extra) + [1.0] * len(extra_examples)
+    weights = [e.weight for e in train_set]
     model = SDGModel(**params).fit(
         [e.text for e in train_set], Labels([list(e.sdgs) for e in train_set]),
         [e.text for e in data.validation], Labels([list(e.sdgs) for e in data.validation]),
@@ -92,7 +91,11 @@ def train(data_dir: Path | None = None, out_dir: Path | None = None, params: dic
         "thresholds": {str(g): float(model.thresholds_[g - 1]) for g in GOALS},
         "metrics": metrics,
     }
-    save_model(model, meta, out_dir)
+    from .recommend import build_knowledge
+
+    knowledge = build_knowledge(data_dir, data.train + data.validation + data.test + list(extra_examples),
+                                model.featurizer_)
+    save_model(model, knowledge, meta, out_dir)
     (out_dir / "README.md").write_text(model_card(meta), encoding="utf-8")
     return meta
 
@@ -110,8 +113,8 @@ def model_card(meta: dict) -> str:
         "même données, même modèle.",
         "",
         "## Données",
-        f"- entraînement : {counts['train']} textes rédigés par l'équipe, plus {counts['extra']} descriptions "
-        "d'objectifs et de cibles du catalogue (poids 0,5) ;",
+        f"- entraînement : {counts['train']} textes rédigés par l'équipe, plus {counts['extra']} exemples tirés "
+        "du catalogue (résumés d'objectifs et descriptions de cibles, poids 0,5 ; mots-clés, poids 0,3) ;",
         f"- validation : {counts['validation']} textes (15 % des fichiers d'entraînement, tirés par l'identifiant), "
         "pour la calibration et les seuils ;",
         f"- test : {counts['test']} textes écrits à part (autre rédacteur, autres styles), jamais vus ;",

@@ -3,11 +3,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sdgtagger import Tagger, catalogue
 
-from .app import app_settings, get_register, get_tagger, require_read, require_write
+from sdgtagger.graph import goal_network_svg
+from sdgtagger.recommend import Recommender
+
+from .app import (app_settings, get_recommender, get_register, get_tagger, refresh_recommender, require_read,
+                  require_write)
 from .register import NotFound, Register
 from .settings import Settings
 
@@ -120,6 +124,71 @@ class ProjectOut(BaseModel):
     updated_at: str
 
 
+class RecommendIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str | None = Field(None, description="le texte du projet")
+    sdgs: list[int] | None = Field(None, description="ou bien ses objectifs, le principal en premier")
+
+    _check_goals = field_validator("sdgs")(classmethod(lambda cls, v: _goals(v)))
+
+    @model_validator(mode="after")
+    def _one_of(self):
+        if (self.text is None) == (self.sdgs is None):
+            raise ValueError("donnez soit « text », soit « sdgs »")
+        if self.sdgs is not None and not self.sdgs:
+            raise ValueError("« sdgs » ne peut pas être vide")
+        return self
+
+
+class LinkOut(BaseModel):
+    goal: int
+    name: str
+    kind: str
+    strength: int
+    from_: list[int] = Field(alias="from", serialization_alias="from")
+    score: float
+    why: str
+    question: str
+    tagged: bool
+    observed_lift: float | None
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class TargetOut(BaseModel):
+    target: str
+    goal: int
+    description: str
+    score: float
+    evidence: list[str]
+
+
+class SimilarOut(BaseModel):
+    id: str
+    title: str
+    sdgs: list[int]
+    score: float
+    why: str
+    source: str
+
+
+class LeverOut(BaseModel):
+    name: str
+    goals: list[int]
+    conditions: str
+    actors: list[str]
+    score: float
+
+
+class RecommendOut(BaseModel):
+    sdgs: list[GoalTag] | None = None
+    links: list[LinkOut]
+    targets: list[TargetOut]
+    similar: list[SimilarOut]
+    funding: list[LeverOut]
+    warnings: list[str]
+
+
 class ProjectList(BaseModel):
     items: list[ProjectOut]
     total: int
@@ -170,14 +239,53 @@ def sdgs():
     return {"goals": [g.to_dict() for g in catalogue.goals()]}
 
 
+@v1.get("/sdgs/{goal}/links")
+def goal_links(goal: int, recommender: Recommender = Depends(get_recommender),
+               register: Register = Depends(get_register)):
+    """Links from a goal: authored (kind, strength, why, question) and observed (corpus and register)."""
+    if not 1 <= goal <= 17:
+        raise HTTPException(404, f"objectif inconnu : {goal} (les ODD vont de 1 à 17)")
+    knowledge = recommender.knowledge
+    label_sets = [p.sdgs for p in recommender.register]
+    return {"goal": goal, "name": catalogue.name(goal), "authored": knowledge.authored(goal),
+            "observed": knowledge.observed(goal, label_sets)}
+
+
+def recommendation(body: RecommendIn, tagger: Tagger, recommender: Recommender, settings: Settings):
+    if body.text is not None:
+        check_text(body.text, settings)
+        tagging = tagger.tag([body.text])[0]
+        result = recommender.recommend(body.text, tagging=tagging)
+        return result, {"sdgs": tagging.to_dict(tagger.version)["sdgs"], **result.to_dict()}
+    result = recommender.recommend(goals=body.sdgs)
+    return result, result.to_dict()
+
+
+@v1.post("/recommend", response_model=RecommendOut, response_model_by_alias=True)
+def recommend(body: RecommendIn, tagger: Tagger = Depends(get_tagger),
+              recommender: Recommender = Depends(get_recommender), settings: Settings = Depends(app_settings)):
+    """Cross-thematic links, targets, similar projects and funding levers for a text or for goals."""
+    return recommendation(body, tagger, recommender, settings)[1]
+
+
+@v1.post("/recommend/graph.svg", response_class=Response)
+def recommend_graph(body: RecommendIn, tagger: Tagger = Depends(get_tagger),
+                    recommender: Recommender = Depends(get_recommender), settings: Settings = Depends(app_settings)):
+    """The project's goal network as an SVG picture (official colours, synergies and trade-offs)."""
+    result, _ = recommendation(body, tagger, recommender, settings)
+    return Response(goal_network_svg(result), media_type="image/svg+xml")
+
+
 @v1.post("/projects", response_model=ProjectOut, status_code=201)
-def create_project(body: ProjectIn, who: str = Depends(require_write), tagger: Tagger = Depends(get_tagger),
+def create_project(body: ProjectIn, request: Request, who: str = Depends(require_write), tagger: Tagger = Depends(get_tagger),
                    register: Register = Depends(get_register), settings: Settings = Depends(app_settings)):
     """Save a project in the register, with the model's tags and the validated goals if given."""
     check_text(body.description, settings, field="description")
     tagging = tag_texts(tagger, [joined(body.description, body.title)])[0]
-    return register.add(body.title, body.description, tagging, tagger.version, body.actor, body.country,
-                        body.year, body.sdgs, body.validated_by or who)
+    project = register.add(body.title, body.description, tagging, tagger.version, body.actor, body.country,
+                           body.year, body.sdgs, body.validated_by or who)
+    refresh_recommender(request.app)
+    return project
 
 
 @v1.get("/projects", response_model=ProjectList)
@@ -208,16 +316,18 @@ def get_project(project_id: int, register: Register = Depends(get_register)):
 
 
 @v1.patch("/projects/{project_id}", response_model=ProjectOut)
-def update_project(project_id: int, body: ProjectPatch, who: str = Depends(require_write),
+def update_project(project_id: int, body: ProjectPatch, request: Request, who: str = Depends(require_write),
                    register: Register = Depends(get_register)):
     """Correct a project or validate its goals (main goal first)."""
     changes = body.model_dump(exclude_unset=True)
     if "sdgs" in changes and changes["sdgs"] is None:
         raise HTTPException(422, [{"field": "sdgs", "message": "une liste d'objectifs est attendue", "type": "list_type"}])
     try:
-        return register.update(project_id, changes, changes.get("validated_by") or who)
+        project = register.update(project_id, changes, changes.get("validated_by") or who)
     except NotFound as error:
         raise HTTPException(404, str(error)) from None
+    refresh_recommender(request.app)
+    return project
 
 
 router.include_router(v1)

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sdgtagger import Tagger
+from sdgtagger.recommend import Recommender
 
 from .register import Register
 from .settings import Settings, get_settings
@@ -30,6 +31,8 @@ def create_app(settings: Settings | None = None, tagger: Tagger | None = None) -
     async def lifespan(app: FastAPI):
         app.state.tagger = tagger or Tagger.load(settings.model_dir)
         app.state.register = Register(settings.database_url)
+        app.state.recommender = Recommender(app.state.tagger, app.state.tagger.knowledge)
+        refresh_recommender(app)
         yield
         app.state.register.engine.dispose()
 
@@ -64,6 +67,16 @@ def get_tagger(request: Request) -> Tagger:
 
 def get_register(request: Request) -> Register:
     return request.app.state.register
+
+
+def get_recommender(request: Request) -> Recommender:
+    get_tagger(request)
+    return request.app.state.recommender
+
+
+def refresh_recommender(app) -> None:
+    """The register's projects become similar-project candidates and co-occurrence data."""
+    app.state.recommender.set_register(app.state.register.search(limit=10**9)[0])
 
 
 def app_settings(request: Request) -> Settings:

@@ -51,7 +51,10 @@ WATER = ("Dans trois villages de la région de Kayes, la commune réhabilite des
 
 
 def write_tiny_corpus(folder: Path) -> Path:
-    """A corpus folder in the training_data layout, with every example in train and test."""
+    """A corpus folder in the training_data layout, with every example in train and test,
+    and the real knowledge files."""
+    import shutil
+    shutil.copytree(ROOT / "training_data" / "knowledge", folder / "knowledge", dirs_exist_ok=True)
     for split in ("train", "test"):
         (folder / "corpus" / split).mkdir(parents=True, exist_ok=True)
         with open(folder / "corpus" / split / "tiny.jsonl", "w", encoding="utf-8") as handle:

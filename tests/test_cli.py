@@ -14,7 +14,7 @@ from conftest import ROOT, WATER
 def run(tiny_model_dir, capsys):
     """Run `sdgtagger ARGS --model tiny` in-process: (status, stdout, stderr)."""
     def _run(*args, stdin=None, monkeypatch=None):
-        argv = list(args)
+        argv = [str(tiny_model_dir) if a == "TINY" else a for a in args]
         if argv and argv[0] in ("tag", "evaluate"):
             argv += ["--model", str(tiny_model_dir)]
         try:
@@ -155,3 +155,18 @@ def test_console_script_runs_in_a_fresh_process(tiny_model_dir):
     done = subprocess.run([sys.executable, "-m", "sdgtagger.cli", "tag", "--model", str(tiny_model_dir), WATER],
                           capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.returncode == 0 and "ODD principal : 6" in done.stdout
+
+
+def test_recommend_prints_links_questions_and_levers(run, tmp_path):
+    status, out, _ = run("recommend", WATER, "--model", "TINY", "--graph", str(tmp_path / "g.svg"))
+    assert status == 0
+    assert "Liens transversaux à considérer" in out and "Question :" in out and "Financements possibles" in out
+    assert (tmp_path / "g.svg").read_text().startswith("<svg")
+
+
+def test_recommend_json_and_goals(run):
+    status, out, _ = run("recommend", "--goals", "6,3", "--json", "--model", "TINY")
+    data = json.loads(out)
+    assert status == 0 and {"links", "targets", "similar", "funding"} <= set(data)
+    assert run("recommend", "--goals", "6,19", "--model", "TINY")[0] == 2
+    assert run("recommend", "--model", "TINY")[0] == 2

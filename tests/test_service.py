@@ -211,3 +211,31 @@ def test_register_migrations_run_once(tmp_path):
     url = f"sqlite:///{tmp_path / 'r.sqlite3'}"
     Register(url)
     assert Register(url).migrate() == len(MIGRATIONS)
+
+
+def test_recommend_for_a_text(client):
+    data = client.post("/api/v1/recommend", json={"text": WATER}).json()
+    assert data["sdgs"][0]["goal"] == 6
+    assert data["links"] and "from" in data["links"][0] and data["links"][0]["question"].endswith("?")
+    assert {"targets", "similar", "funding", "warnings"} <= set(data)
+
+
+def test_recommend_for_goals_and_bad_bodies(client):
+    assert client.post("/api/v1/recommend", json={"sdgs": [6, 3]}).status_code == 200
+    for body in ({}, {"text": WATER, "sdgs": [6]}, {"sdgs": []}, {"sdgs": [0]}, {"text": ""}):
+        response = client.post("/api/v1/recommend", json=body)
+        assert response.status_code == 422, body
+
+
+def test_recommend_graph_is_svg(client):
+    response = client.post("/api/v1/recommend/graph.svg", json={"text": WATER})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("image/svg+xml")
+    assert "<svg" in response.text
+
+
+def test_goal_links_authored_and_observed(client):
+    data = client.get("/api/v1/sdgs/6/links").json()
+    assert data["name"] == "Eau propre et assainissement"
+    assert any(l["goal"] == 3 for l in data["authored"])
+    assert all({"count", "lift", "pmi"} <= set(o) for o in data["observed"])
+    assert client.get("/api/v1/sdgs/18/links").status_code == 404

@@ -83,13 +83,38 @@
     result.hidden = false;
   }
 
+  async function recommend(text) {
+    const panel = document.getElementById("recommandations");
+    try {
+      const data = await call("POST", "/api/v1/recommend", {text});
+      document.getElementById("liens").innerHTML = data.links.slice(0, 6).map(l =>
+        `<li><strong>ODD ${l.goal} — ${escape(l.name)}</strong> <span class="kind ${l.kind}">${l.kind} (${l.strength > 0 ? "+" : ""}${l.strength}, depuis l'ODD ${l.from[0]})</span>` +
+        `<br>${escape(l.why)}<br><em>Question au porteur : ${escape(l.question)}</em></li>`).join("");
+      document.getElementById("arbitrages").innerHTML = data.warnings.map(w => `<li>${escape(w)}</li>`).join("");
+      document.getElementById("cibles").innerHTML = data.targets.map(t =>
+        `<li><strong>${t.target}</strong> ${escape(t.description)}${t.evidence.length ? ` <span class="hint">(${t.evidence.map(escape).join(", ")})</span>` : ""}</li>`).join("") || "<li>Aucune cible ne ressort du texte.</li>";
+      document.getElementById("voisins").innerHTML = data.similar.map(p =>
+        `<li>${escape(p.title)} <span class="hint">— ${p.source}, ODD ${p.sdgs.join(", ")} ; ${escape(p.why)}</span></li>`).join("") || "<li>Aucun projet voisin.</li>";
+      document.getElementById("financements").innerHTML = data.funding.map(f =>
+        `<li><strong>${escape(f.name)}</strong> (ODD ${f.goals.join(", ")}) : ${escape(f.conditions)}</li>`).join("");
+      const svg = await fetch("/api/v1/recommend/graph.svg", {method: "POST", credentials: "same-origin",
+        headers: {"Content-Type": "application/json", "X-CSRF-Token": token}, body: JSON.stringify({text})});
+      const figure = document.getElementById("graphe");
+      figure.querySelector("svg")?.remove();
+      if (svg.ok) figure.insertAdjacentHTML("afterbegin", await svg.text());
+      panel.hidden = false;
+    } catch (error) { say(`Recommandations indisponibles : ${error.message}`, "error"); }
+  }
+
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const title = form.title.value.trim(), description = form.description.value;
     say("Analyse en cours…");
     try {
       const tagging = await call("POST", "/api/v1/tag", {title, text: description});
-      show(title ? `${title}\n${description}` : description, tagging);
+      const text = title ? `${title}\n${description}` : description;
+      show(text, tagging);
+      recommend(text);
       say(tagging.sdgs.length ? `${tagging.sdgs.length} objectif(s) proposé(s).` : "Aucun objectif proposé : ajoutez-en à la main.", "ok");
       document.getElementById("titre-resultat").focus?.();
     } catch (error) { say(`Analyse impossible : ${error.message}`, "error"); }

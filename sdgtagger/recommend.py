@@ -1,0 +1,341 @@
+"""Cross-thematic recommendations: links between goals, targets, similar projects, funding levers.
+
+Knowledge authored in training_data/knowledge/ (links.yaml, funding.yaml) is checked against its
+schema and, with the corpus index, saved inside the model artifact by `sdgtagger train`, so a
+model folder is all the recommender needs at run time.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from itertools import permutations
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import scipy.sparse as sp
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from . import catalogue
+from .model import N_GOALS
+
+Goal = int
+
+
+# -- knowledge files and their schema ---------------------------------------------------------
+class Link(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+    source: int = Field(alias="from", ge=1, le=17)
+    target: int = Field(alias="to", ge=1, le=17)
+    kind: Literal["synergie", "arbitrage"]
+    strength: int = Field(ge=-3, le=3)
+    why: str = Field(min_length=20)
+    question: str = Field(min_length=10)
+
+    @model_validator(mode="after")
+    def _coherent(self):
+        if self.source == self.target:
+            raise ValueError(f"lien {self.source}→{self.target} : un objectif ne se lie pas à lui-même")
+        if self.strength == 0 or (self.kind == "synergie") != (self.strength > 0):
+            raise ValueError(f"lien {self.source}→{self.target} : une synergie a une force > 0, un arbitrage < 0")
+        if not self.question.rstrip().endswith("?"):
+            raise ValueError(f"lien {self.source}→{self.target} : la question doit finir par « ? »")
+        return self
+
+
+class Lever(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = Field(min_length=3)
+    goals: list[int] = Field(min_length=1)
+    actors: list[str] = Field(default_factory=list)
+    conditions: str = Field(min_length=20)
+
+    @model_validator(mode="after")
+    def _goals(self):
+        if not all(1 <= g <= 17 for g in self.goals):
+            raise ValueError(f"levier « {self.name} » : objectifs de 1 à 17")
+        return self
+
+
+class KnowledgeError(ValueError):
+    pass
+
+
+def read_links(path: Path) -> list[Link]:
+    links = _read_list(path, "links", Link)
+    seen = set()
+    for link in links:
+        if (link.source, link.target) in seen:
+            raise KnowledgeError(f"{path.name} : lien {link.source}→{link.target} en double")
+        seen.add((link.source, link.target))
+    return links
+
+
+def read_levers(path: Path) -> list[Lever]:
+    return _read_list(path, "levers", Lever)
+
+
+def _read_list(path: Path, key: str, schema):
+    from pydantic import ValidationError
+
+    try:
+        items = yaml.safe_load(path.read_text(encoding="utf-8"))[key]
+    except (OSError, yaml.YAMLError, KeyError, TypeError) as error:
+        raise KnowledgeError(f"{path} : illisible ou sans clé « {key} » ({error})") from None
+    result = []
+    for number, item in enumerate(items, 1):
+        try:
+            result.append(schema.model_validate(item))
+        except ValidationError as error:
+            problem = "; ".join(e["msg"] for e in error.errors())
+            raise KnowledgeError(f"{path.name}, {key} n° {number} : {problem}") from None
+    return result
+
+
+# -- what the recommender keeps -----------------------------------------------------------------
+@dataclass
+class Project:
+    """A project that can be suggested as similar: from the corpus or the register."""
+    id: str
+    title: str
+    sdgs: tuple[int, ...]
+    source: str          # "corpus" or "registre"
+
+
+@dataclass
+class Knowledge:
+    """Everything the recommender needs, saved in the model artifact."""
+    links: list[Link]
+    levers: list[Lever]
+    cooccurrence: np.ndarray             # (17, 17) documents labelled with both goals
+    goal_counts: np.ndarray              # (17,)
+    n_documents: int
+    projects: list[Project] = field(default_factory=list)
+    project_vectors: sp.csr_matrix | None = None   # word TF-IDF rows of the projects
+    target_vectors: sp.csr_matrix | None = None    # word TF-IDF rows of the 169 targets
+
+    def observed(self, goal: int, more_label_sets=()) -> list[dict]:
+        """Data-driven links from a goal: documents labelled with both (corpus, plus e.g. the register),
+        lift and PMI; strongest lift first."""
+        extra, extra_counts = cooccurrences(more_label_sets)
+        both_counts = self.cooccurrence + extra
+        counts = self.goal_counts + extra_counts
+        n = self.n_documents + len(more_label_sets)
+        result = []
+        a = goal - 1
+        for b in range(N_GOALS):
+            both = int(both_counts[a, b])
+            if b == a or both == 0:
+                continue
+            lift = both * n / (counts[a] * counts[b])
+            result.append({"goal": b + 1, "name": catalogue.name(b + 1), "count": both,
+                           "lift": round(float(lift), 3), "pmi": round(math.log2(lift), 3)})
+        return sorted(result, key=lambda r: -r["lift"])
+
+    def authored(self, goal: int) -> list[dict]:
+        """Links authored from a goal, strongest first."""
+        return [{"goal": l.target, "name": catalogue.name(l.target), "kind": l.kind, "strength": l.strength,
+                 "why": l.why, "question": l.question}
+                for l in sorted(self.links, key=lambda l: -abs(l.strength)) if l.source == goal]
+
+
+def build_knowledge(data_dir: Path, examples, featurizer) -> Knowledge:
+    """Knowledge from training_data/knowledge and the labelled examples (corpus, register)."""
+    links = read_links(data_dir / "knowledge" / "links.yaml")
+    levers = read_levers(data_dir / "knowledge" / "funding.yaml")
+    cooccurrence, counts = cooccurrences(e.sdgs for e in examples)
+    projects = [Project(e.id, title_of(e.text), tuple(e.sdgs), "corpus") for e in examples]
+    project_vectors, _ = featurizer.transform([e.text for e in examples])
+    targets = catalogue.targets()
+    target_vectors, _ = featurizer.transform([t.description for t in targets])
+    return Knowledge(links, levers, cooccurrence, counts, len(examples), projects,
+                     project_vectors.tocsr(), target_vectors.tocsr())
+
+
+def cooccurrences(label_sets) -> tuple[np.ndarray, np.ndarray]:
+    matrix = np.zeros((N_GOALS, N_GOALS), dtype=np.int64)
+    counts = np.zeros(N_GOALS, dtype=np.int64)
+    for goals in label_sets:
+        for g in set(goals):
+            counts[g - 1] += 1
+        for a, b in permutations(set(goals), 2):
+            matrix[a - 1, b - 1] += 1
+    return matrix, counts
+
+
+def title_of(text: str, limit: int = 90) -> str:
+    """A readable title for a corpus text: its first line or sentence, cut at a word."""
+    first = text.strip().split("\n", 1)[0]
+    for stop in (". ", " : ", " – "):
+        if stop in first[:limit + 20]:
+            first = first.split(stop, 1)[0]
+            break
+    if len(first) <= limit:
+        return first
+    return first[:limit].rsplit(" ", 1)[0] + " …"
+
+
+# -- recommending -------------------------------------------------------------------------------
+LINKS_SHOWN = 8
+TARGETS_PER_GOAL = 2
+SIMILAR_SHOWN = 5
+LEVERS_SHOWN = 5
+SECONDARY_WEIGHT = 0.3    # links from goals other than the main one count less
+TEXT_PRIOR = 0.5          # a linked goal the text never touches keeps a third of the weight of one it covers
+OTHER_THEME_BONUS = 0.25   # similar projects led by another goal rank a little higher: actors meet across sectors
+
+
+@dataclass
+class Recommendation:
+    goals: dict[int, float]          # the project's goals and their weight (scores, or given goals)
+    main: int | None
+    links: list[dict]
+    targets: list[dict]
+    similar: list[dict]
+    funding: list[dict]
+    warnings: list[str]
+
+    def to_dict(self) -> dict:
+        return {"links": self.links, "targets": self.targets, "similar": self.similar,
+                "funding": self.funding, "warnings": self.warnings}
+
+
+class Recommender:
+    """Recommends for a text (tagged first) or for a list of goals."""
+
+    def __init__(self, tagger, knowledge: Knowledge):
+        self.tagger = tagger
+        self.knowledge = knowledge
+        self.featurizer = tagger.model.featurizer_
+        self.incoming: dict[int, list[Link]] = {}
+        for link in knowledge.links:
+            self.incoming.setdefault(link.target, []).append(link)
+        targets = catalogue.targets()
+        self.targets = targets
+        self.target_vectors, _ = self.featurizer.transform(
+            [" ; ".join((t.description,) + t.keywords) for t in targets])
+        self.register: list[Project] = []
+        self.register_vectors = None
+
+    def set_register(self, projects: list[dict]) -> None:
+        """Projects of the register, offered as similar projects too (the service calls this)."""
+        self.register = [Project(str(p["id"]), p["title"], tuple(p["sdgs"]), "registre") for p in projects]
+        texts = [f"{p['title']}\n{p['description']}" for p in projects]
+        self.register_vectors = self.featurizer.transform(texts)[0] if texts else None
+
+    def recommend(self, text: str | None = None, goals: list[int] | None = None, tagging=None) -> Recommendation:
+        """For a text (tagged here unless its tagging is given) or for goals, main goal first."""
+        if text is not None:
+            tagging = tagging or self.tagger.tag([text])[0]
+            weights = {g: tagging.scores[g] for g in tagging.goals}
+            scores = tagging.scores
+            main = tagging.main
+            vector = self.featurizer.transform([text])[0]
+        else:
+            if not goals:
+                raise ValueError("donnez un texte ou au moins un objectif")
+            weights = {g: (1.0 if i == 0 else 0.8) for i, g in enumerate(goals)}
+            scores = {g: weights.get(g, 0.0) for g in range(1, 18)}
+            main = goals[0]
+            query = " ".join(catalogue.goal(g).summary for g in goals)
+            vector = self.featurizer.transform([query])[0]
+        links, warnings = self._links(weights, scores, main)
+        return Recommendation(weights, main, links, self._targets(vector, weights),
+                              self._similar(vector, weights, main), self._funding(weights, main), warnings)
+
+    def _links(self, weights: dict[int, float], scores: dict[int, float], main: int | None):
+        """Goals the project touches or should consider. Knowledge: each incoming link counts its
+        strength times its source's weight (the main goal's links in full, the other goals' at
+        SECONDARY_WEIGHT x their score). Text: the goal's own score, so that a goal the text already
+        touches ranks above one it never mentions: score = knowledge x (TEXT_PRIOR + own score)."""
+        sources_weight = {g: (1.0 if g == main else SECONDARY_WEIGHT * w) for g, w in weights.items()}
+        ranked = []
+        for goal in range(1, 18):
+            if goal == main:
+                continue
+            contributions = sorted(((sources_weight[l.source] * abs(l.strength) / 3, l)
+                                    for l in self.incoming.get(goal, []) if l.source in sources_weight),
+                                   key=lambda pair: -pair[0])
+            if not contributions:
+                continue
+            by_kind = {kind: sum(c for c, l in contributions if l.kind == kind) for kind in ("synergie", "arbitrage")}
+            kind = max(by_kind, key=by_kind.get)
+            lead = next(l for _, l in contributions if l.kind == kind)
+            score = sum(by_kind.values()) * (TEXT_PRIOR + scores.get(goal, 0.0))
+            sources = [lead.source] + [l.source for _, l in contributions if l.source != lead.source]
+            ranked.append({"goal": goal, "name": catalogue.name(goal), "kind": kind, "strength": lead.strength,
+                           "from": sources, "score": round(score, 4), "why": lead.why, "question": lead.question,
+                           "tagged": goal in weights, "observed_lift": self._lift(lead.source, goal)})
+        ranked.sort(key=lambda r: -r["score"])
+        ranked = ranked[:LINKS_SHOWN]
+        warnings = [f"arbitrage possible entre l'ODD {r['from'][0]} et l'ODD {r['goal']} "
+                    f"({catalogue.name(r['goal'])}) : {r['question']}" for r in ranked if r["kind"] == "arbitrage"]
+        return ranked, warnings
+
+    def _lift(self, source: int, goal: int) -> float | None:
+        k = self.knowledge
+        both = k.cooccurrence[source - 1, goal - 1]
+        if not both:
+            return None
+        return round(float(both * k.n_documents / (k.goal_counts[source - 1] * k.goal_counts[goal - 1])), 3)
+
+    def _targets(self, vector, weights: dict[int, float]) -> list[dict]:
+        similarity = np.asarray((self.target_vectors @ vector.T).todense()).ravel()
+        query = dict(zip(vector.indices, vector.data))
+        terms = self.featurizer.word_terms()
+        result = []
+        for goal in sorted(weights, key=lambda g: -weights[g])[:5]:
+            rows = [i for i, t in enumerate(self.targets) if t.goal == goal and similarity[i] > 0]
+            rows.sort(key=lambda i: -similarity[i])
+            for i in rows[:TARGETS_PER_GOAL]:
+                target_row = self.target_vectors[i]
+                shared = sorted(((query[j] * v, terms[j]) for j, v in zip(target_row.indices, target_row.data)
+                                 if j in query), reverse=True)
+                result.append({"target": self.targets[i].target, "goal": goal,
+                               "description": self.targets[i].description,
+                               "score": round(float(similarity[i]), 4), "evidence": [t for _, t in shared[:5]]})
+        return result
+
+    def _similar(self, vector, weights: dict[int, float], main: int | None) -> list[dict]:
+        pools = [(self.knowledge.projects, self.knowledge.project_vectors)]
+        if self.register_vectors is not None:
+            pools.append((self.register, self.register_vectors))
+        query = dict(zip(vector.indices, vector.data))
+        terms = self.featurizer.word_terms()
+        candidates = []
+        for projects, vectors in pools:
+            similarity = np.asarray((vectors @ vector.T).todense()).ravel()
+            for i in np.argsort(-similarity)[:50]:
+                if similarity[i] <= 0.05 or similarity[i] > 0.98:   # unrelated, or the text itself
+                    continue
+                project = projects[i]
+                other_theme = bool(project.sdgs) and project.sdgs[0] != main
+                candidates.append((similarity[i] * (1 + OTHER_THEME_BONUS * other_theme), similarity[i], project,
+                                   vectors[i], other_theme))
+        candidates.sort(key=lambda c: -c[0])
+        result = []
+        for score, _, project, row, other_theme in candidates[:SIMILAR_SHOWN]:
+            shared_terms = sorted(((query[j] * v, terms[j]) for j, v in zip(row.indices, row.data) if j in query),
+                                  reverse=True)[:4]
+            shared_goals = [g for g in project.sdgs if g in weights]
+            why = "termes communs : " + ", ".join(t for _, t in shared_terms)
+            if shared_goals:
+                why += " ; ODD communs : " + ", ".join(map(str, shared_goals))
+            if other_theme:
+                why += f" ; autre thème principal (ODD {project.sdgs[0]})"
+            result.append({"id": project.id, "title": project.title, "sdgs": list(project.sdgs),
+                           "score": round(float(score), 4), "why": why, "source": project.source})
+        return result
+
+    def _funding(self, weights: dict[int, float], main: int | None) -> list[dict]:
+        ranked = []
+        for lever in self.knowledge.levers:
+            score = sum(weights.get(g, 0.0) * (1.0 if i == 0 else 0.5) for i, g in enumerate(lever.goals))
+            if main is not None and lever.goals[0] == main:
+                score += 0.5
+            if score > 0:
+                ranked.append((score, lever))
+        ranked.sort(key=lambda pair: -pair[0])
+        return [{"name": l.name, "goals": l.goals, "conditions": l.conditions, "actors": l.actors,
+                 "score": round(s, 4)} for s, l in ranked[:LEVERS_SHOWN]]
