@@ -52,14 +52,19 @@ def _parser() -> argparse.ArgumentParser:
     tag = commands.add_parser("tag", help="étiquette un texte, ou un fichier avec --input/--output")
     tag.add_argument("text", nargs="?", help="le texte ; « - » pour lire l'entrée standard")
     tag.add_argument("--json", action="store_true", help="affiche le JSON de POST /api/v1/tag")
-    tag.add_argument("--input", type=Path, help="fichier à étiqueter (.jsonl)")
-    tag.add_argument("--output", type=Path, help="fichier écrit (.jsonl)")
-    tag.add_argument("--format", help="format des fichiers si l'extension ne le dit pas (jsonl)")
+    tag.add_argument("--input", type=Path, help="fichier à étiqueter (.jsonl, .csv, .xlsx)")
+    tag.add_argument("--output", type=Path, help="fichier écrit (.jsonl, .csv, .xlsx)")
+    tag.add_argument("--format", choices=("jsonl", "csv", "xlsx"),
+                     help="format de l'entrée et de la sortie si leur extension ne le dit pas")
+    tag.add_argument("--output-format", choices=("jsonl", "csv", "xlsx"), help="format de la sortie, s'il diffère")
+    tag.add_argument("--sheet", help="feuille du classeur .xlsx (nom, ou numéro à partir de 1) ; défaut : la première")
+    tag.add_argument("--jobs", type=int, default=1, help="processus d'étiquetage en parallèle (défaut : 1)")
+    tag.add_argument("--resume", action="store_true", help="reprend une exécution interrompue")
     tag.add_argument("--text-field", action="append", dest="text_fields", metavar="CHAMP",
                      help="champ du texte (répétable : les champs sont joints dans l'ordre) ; défaut : text")
     tag.add_argument("--id-field", metavar="CHAMP", help="champ identifiant des enregistrements ; défaut : id")
     tag.add_argument("--force", action="store_true", help="remplace le fichier de sortie s'il existe")
-    tag.add_argument("--quiet", action="store_true", help="n'affiche pas le bilan")
+    tag.add_argument("--quiet", action="store_true", help="n'affiche ni barre de progression ni bilan")
     tag.add_argument("--model", type=Path, help="dossier du modèle (défaut : SDGTAGGER_MODEL_DIR ou models/)")
     tag.set_defaults(run=_tag)
 
@@ -81,6 +86,18 @@ def _parser() -> argparse.ArgumentParser:
     recommend.add_argument("--graph", type=Path, metavar="FICHIER.svg", help="écrit le réseau des objectifs en SVG")
     recommend.add_argument("--model", type=Path, help="dossier du modèle")
     recommend.set_defaults(run=_recommend)
+
+    report = commands.add_parser("report", help="profil ODD d'une archive étiquetée, en une page HTML autonome")
+    report.add_argument("annotated", type=Path, metavar="SORTIE", help="le fichier écrit par « sdgtagger tag --output »")
+    report.add_argument("--html", type=Path, required=True, metavar="FICHIER.html", help="la page écrite")
+    report.add_argument("--by", metavar="COLONNE", help="répartition par cette colonne (année, porteur, pays…)")
+    report.add_argument("--text-field", action="append", dest="text_fields", metavar="CHAMP",
+                        help="champ(s) du texte, pour la liste à revoir ; défaut : text")
+    report.add_argument("--png", type=Path, metavar="DOSSIER", help="écrit aussi les graphiques en PNG dans ce dossier")
+    report.add_argument("--format", choices=("jsonl", "csv", "xlsx"), help="format du fichier si l'extension ne le dit pas")
+    report.add_argument("--force", action="store_true", help="remplace la page si elle existe")
+    report.add_argument("--model", type=Path, help="dossier du modèle (pour les liens connus entre ODD)")
+    report.set_defaults(run=_report)
 
     serve = commands.add_parser("serve", help="démarre le service HTTP (API et pages du personnel)")
     serve.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (défaut : 127.0.0.1)")
@@ -112,6 +129,8 @@ def _tag(args) -> int:
         if not (args.input and args.output):
             raise SystemExit(_usage("tag", "--input et --output vont ensemble"))
         return _tag_file(args)
+    if args.resume or args.jobs != 1 or args.sheet:
+        raise SystemExit(_usage("tag", "--resume, --jobs et --sheet vont avec --input/--output"))
     if args.text is None:
         raise SystemExit(_usage("tag", "donnez un texte, « - » pour l'entrée standard, ou --input/--output"))
     text = sys.stdin.read() if args.text == "-" else args.text
@@ -130,13 +149,17 @@ def _usage(command: str, message: str) -> int:
 
 
 def _tag_file(args) -> int:
-    from .batch import annotate
+    from .batch import Options, annotate
     from .io import InputError
 
+    if args.jobs < 1:
+        raise SystemExit(_usage("tag", "--jobs attend un nombre de processus ≥ 1"))
+    options = Options(text_fields=args.text_fields or ["text"], id_field=args.id_field, in_format=args.format,
+                      out_format=args.output_format or args.format, sheet=args.sheet, jobs=args.jobs,
+                      resume=args.resume, force=args.force, progress=not args.quiet)
     tagger = _load(args.model)
     try:
-        summary = annotate(tagger, args.input, args.output, args.text_fields or ["text"],
-                           args.id_field, args.format, args.force)
+        summary = annotate(tagger, args.input, args.output, options)
     except InputError as error:
         raise Failure(str(error)) from None
     for message in summary.messages[:20]:
@@ -226,6 +249,22 @@ def _readable_recommendation(tagging, recommendation) -> str:
         lines.append(f"Attention : {warning}")
     del catalogue
     return "\n".join(lines)
+
+
+def _report(args) -> int:
+    from .io import InputError
+    from .report import write_report
+
+    if args.html.exists() and not args.force:
+        raise Failure(f"{args.html} existe déjà : ajoutez --force pour le remplacer")
+    knowledge = _load(args.model).knowledge
+    try:
+        profile = write_report(args.annotated, args.html, args.format, args.by, args.text_fields or ["text"],
+                               args.png, knowledge)
+    except InputError as error:
+        raise Failure(str(error)) from None
+    print(f"rapport écrit dans {args.html} ({profile.rows} projets)", file=sys.stderr)
+    return 0
 
 
 def _train(args) -> int:

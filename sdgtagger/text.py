@@ -118,6 +118,15 @@ class FrenchAnalyzer:
     def lemma(self, form: str) -> str:
         return self.lemmas.get(form, form)
 
+    # A set pickles in hash order, which changes from one process to the next: store it sorted so
+    # that the same data gives the same artifact, byte for byte.
+    def __getstate__(self):
+        return {"lemmas": self.lemmas, "stop_words": sorted(self.stop_words)}
+
+    def __setstate__(self, state):
+        self.lemmas = state["lemmas"]
+        self.stop_words = frozenset(state["stop_words"])
+
     def restricted(self, keep_lemmas: set[str]) -> "FrenchAnalyzer":
         """A copy that lemmatises the same way wherever the form or its lemma is kept (smaller artifact)."""
         lemmas = {form: lemma for form, lemma in self.lemmas.items() if lemma in keep_lemmas or form in keep_lemmas}
