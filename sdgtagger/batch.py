@@ -1,7 +1,8 @@
 """Batch annotation of an archive: stream rows in, tag them (in worker processes if asked), write
 every row out in input order; crash-safe and resumable.
 
-While it runs, tagged records go to `OUT.partial` (JSON Lines) and unreadable rows to
+While it runs, tagged records go to `OUT.partial` (CSV lines when a CSV or XLSX input goes to a
+CSV output, so that nothing is converted at the end; JSON Lines otherwise) and unreadable rows to
 `OUT.erreurs.jsonl.partial`; after each chunk both are flushed to disk and `OUT.partial.state.json`
 records how far the run got (rows, byte offsets in the input and in both files). `--resume`
 truncates the partial files to the last recorded point and goes on from there, so a run killed at
@@ -20,7 +21,8 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
-from .io import (InputError, SDG_FIELDS, detect_format, fsync, open_reader, text_of, write_csv, write_xlsx)
+from .io import (InputError, LineFormat, SDG_FIELDS, detect_format, fsync, open_reader, text_of, write_csv,
+                 write_xlsx)
 
 CHUNK_ROWS = 1000
 
@@ -98,10 +100,18 @@ def annotate(tagger, input_path: Path, output_path: Path, options: Options | Non
     elif options.resume and not state_path.exists():
         raise InputError(f"rien à reprendre pour {output_path.name} (pas de {state_path.name})")
     if state is None:
+        direct_csv = out_fmt == "csv" and reader.columns is not None
         state = {"identity": identity, "rows": 0, "warnings": 0, "errors": 0, "in_offset": 0, "in_line": 0,
-                 "out_bytes": 0, "errors_bytes": 0, "columns": reader.columns, "complete": False}
+                 "out_bytes": 0, "errors_bytes": 0, "columns": reader.columns, "complete": False,
+                 "partial_format": "csv" if direct_csv else "jsonl"}
         for path in (partial, errors_partial):
             path.unlink(missing_ok=True)
+        header = LineFormat(state["partial_format"], reader.columns).header().encode("utf-8")
+        with open(partial, "wb") as handle:
+            handle.write(header)
+            fsync(handle)
+        state["out_bytes"] = len(header)
+        _write_state(state_path, state)  # from now on, an interrupted run can be resumed
 
     summary = Summary(rows=state["rows"], warnings=state["warnings"], errors=state["errors"],
                       resumed_from=state["rows"], errors_path=errors_path)
@@ -118,9 +128,10 @@ def _run(tagger, reader, options, state, state_path, partial, errors_partial, su
         out.truncate(state["out_bytes"])  # drop whatever was written after the last checkpoint
         errors.truncate(state["errors_bytes"])
         rows = reader.rows(state["in_offset"], state["in_line"])
+        form = LineFormat(state["partial_format"], state["columns"])
         bar = _progress_bar(reader, options, state["rows"])
         try:
-            for chunk, lines, error_lines, warned in _tag_chunks(tagger, rows, options):
+            for chunk, lines, error_lines, warned in _tag_chunks(tagger, rows, options, form):
                 out.write("".join(lines).encode("utf-8"))
                 errors.write("".join(error_lines).encode("utf-8"))
                 fsync(out)
@@ -141,18 +152,18 @@ def _run(tagger, reader, options, state, state_path, partial, errors_partial, su
     summary.rows, summary.warnings, summary.errors = state["rows"], state["warnings"], state["errors"]
 
 
-def _tag_chunks(tagger, rows, options: Options):
+def _tag_chunks(tagger, rows, options: Options, form: LineFormat):
     """(rows, output lines, error lines, rows with warnings) per chunk, in input order."""
     chunks = iter(lambda: list(islice(rows, CHUNK_ROWS)), [])
     if options.jobs <= 1:
         for chunk in chunks:
-            yield (chunk, *tag_chunk(tagger, chunk, options.text_fields))
+            yield (chunk, *tag_chunk(tagger, chunk, options.text_fields, form))
         return
-    yield from _parallel(tagger, chunks, options)
+    yield from _parallel(tagger, chunks, options, form)
 
 
-def tag_chunk(tagger, chunk, text_fields) -> tuple[list[str], list[str], int]:
-    """Output JSON lines, error JSON lines and the count of rows with warnings, for one chunk."""
+def tag_chunk(tagger, chunk, text_fields, form: LineFormat) -> tuple[list[str], list[str], int]:
+    """Output lines, error JSON lines and the count of rows with warnings, for one chunk."""
     good = [row for row in chunk if row.record is not None]
     texts = []
     for row in good:
@@ -169,7 +180,7 @@ def tag_chunk(tagger, chunk, text_fields) -> tuple[list[str], list[str], int]:
         fields["warnings"] = row.warnings + fields["warnings"]
         warned += bool(fields["warnings"])
         record = {k: v for k, v in row.record.items() if k not in SDG_FIELDS}
-        lines.append(json.dumps({**record, **fields}, ensure_ascii=False) + "\n")
+        lines.append(form.line({**record, **fields}))
     return lines, errors, warned
 
 
@@ -182,11 +193,11 @@ def _init_worker(tagger) -> None:
     _worker_tagger = tagger
 
 
-def _work(chunk, text_fields):
-    return tag_chunk(_worker_tagger, chunk, text_fields)
+def _work(chunk, text_fields, form):
+    return tag_chunk(_worker_tagger, chunk, text_fields, form)
 
 
-def _parallel(tagger, chunks, options: Options):
+def _parallel(tagger, chunks, options: Options, form: LineFormat):
     """Chunks tagged by `jobs` forked workers (the model is shared copy-on-write), results in order,
     at most 2 x jobs chunks in flight so that memory stays flat."""
     import multiprocessing
@@ -195,7 +206,7 @@ def _parallel(tagger, chunks, options: Options):
     with context.Pool(options.jobs, initializer=_init_worker, initargs=(tagger,)) as pool:
         pending: deque = deque()
         for chunk in chunks:
-            pending.append((chunk, pool.apply_async(_work, (chunk, options.text_fields))))
+            pending.append((chunk, pool.apply_async(_work, (chunk, options.text_fields, form))))
             if len(pending) >= 2 * options.jobs:
                 chunk, result = pending.popleft()
                 yield (chunk, *result.get())
@@ -245,7 +256,7 @@ def _write_state(path: Path, state: dict) -> None:
 
 def _finish(partial, errors_partial, output_path, errors_path, out_fmt, state, state_path) -> None:
     """Turn the partial files into the final ones, atomically; then forget the state."""
-    if out_fmt == "jsonl":
+    if out_fmt == state["partial_format"]:
         os.replace(partial, output_path)
     else:
         tmp = output_path.with_name(f".{output_path.name}.tmp")

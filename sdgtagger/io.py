@@ -7,6 +7,7 @@ fields, bytes the encoding cannot decode) becomes a Row with an error instead of
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 from collections import deque
@@ -89,15 +90,15 @@ class JsonlReader:
 
 # -- CSV ---------------------------------------------------------------------------------------
 def detect_encoding(sample: bytes) -> str:
-    """UTF-8 (with or without BOM) when it decodes, else the best of Windows-1252 / Latin-1."""
+    """UTF-8 (with or without BOM) when it decodes, or when it is UTF-8 with a few stray bytes
+    (those rows are then reported); else the best of Windows-1252 / Latin-1."""
     if sample.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
-    try:
-        sample.decode("utf-8")
+    text = sample.decode("utf-8", errors="surrogateescape")
+    bad = sum(1 for c in text[:-3] if "\udc80" <= c <= "\udcff")  # the last bytes may be a cut character
+    accented = sum(1 for c in text if ord(c) > 127 and not "\udc80" <= c <= "\udcff")
+    if bad == 0 or (accented and bad <= accented):  # cp1252 French text almost never forms valid UTF-8
         return "utf-8"
-    except UnicodeDecodeError as error:
-        if error.start >= len(sample) - 3:  # a character cut by the end of the sample
-            return "utf-8"
     from charset_normalizer import from_bytes
 
     best = from_bytes(sample, cp_isolation=["cp1252", "latin_1"]).best()
@@ -211,6 +212,9 @@ class CsvReader:
                 yield Row(first.number, dict(zip(self.columns, fields)), offset=lines.offset)
 
     def _problem(self, fields: list[str], taken: list[_Line]) -> str | None:
+        quote = self.dialect.quotechar
+        if quote and sum(line.text.count(quote) for line in taken) % 2:  # doubled quotes keep it even
+            return "guillemets mal fermés"
         if any("\udc80" <= c <= "\udcff" for f in fields for c in f):
             return f"octets invalides pour l'encodage {self.encoding}"
         if len(taken) > MAX_RECORD_LINES:
@@ -334,13 +338,38 @@ def _flat(value):
     return value
 
 
-def write_csv(records, path: Path, columns: list[str], delimiter: str = ";", decimal: str = ",") -> None:
-    """CSV that French Excel opens as is: ';' and UTF-8 with BOM by default."""
-    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, delimiter=delimiter, lineterminator="\r\n")
-        writer.writerow(columns + ADDED_COLUMNS)
+@dataclass
+class LineFormat:
+    """How tagged records become lines of an appendable file: JSON Lines, or CSV for French Excel
+    (';', decimal comma, UTF-8 with BOM, CRLF). Picklable, so worker processes format their rows."""
+    kind: str = "jsonl"
+    columns: list[str] | None = None
+    delimiter: str = ";"
+    decimal: str = ","
+
+    def header(self) -> str:
+        if self.kind == "jsonl":
+            return ""
+        return "\ufeff" + self._csv_line(self.columns + ADDED_COLUMNS)
+
+    def line(self, record: dict) -> str:
+        if self.kind == "jsonl":
+            return json.dumps(record, ensure_ascii=False) + "\n"
+        return self._csv_line(flat_row(record, self.columns, self.decimal))
+
+    def _csv_line(self, values: list) -> str:
+        buffer = io.StringIO()
+        csv.writer(buffer, delimiter=self.delimiter, lineterminator="\r\n").writerow(values)
+        return buffer.getvalue()
+
+
+def write_csv(records, path: Path, columns: list[str]) -> None:
+    """CSV that French Excel opens as is: ';', decimal comma, UTF-8 with BOM."""
+    form = LineFormat("csv", columns)
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(form.header())
         for record in records:
-            writer.writerow(flat_row(record, columns, decimal))
+            handle.write(form.line(record))
 
 
 def write_xlsx(records, path: Path, columns: list[str]) -> None:

@@ -204,10 +204,10 @@ TARGETS_PER_GOAL = 2
 SIMILAR_SHOWN = 5
 LEVERS_SHOWN = 5
 SECONDARY_WEIGHT = 0.6    # links from goals other than the main one count less
-TEXT_PRIOR = 0.1          # a linked goal the text never mentions keeps a little weight
-COOCCURRENCE = 0.5        # weight of the goals observed together in the corpus
+TEXT_PRIOR = 0.3          # a linked goal the text never mentions keeps some weight
+COOCCURRENCE = 1.0        # weight of the goals observed together in the corpus
 # Every French cooperation project is asked about gender equality and climate (the OECD DAC policy markers).
-CROSS_CUTTING = {5: 0.1, 13: 0.1}
+CROSS_CUTTING = {5: 0.2, 13: 0.2}
 CROSS_CUTTING_REASONS = {
     5: ("L'égalité femmes-hommes est une question transversale posée à tout projet de coopération (marqueur "
         "« genre » de l'aide) : un projet qui l'ignore risque de renforcer les inégalités existantes.",
