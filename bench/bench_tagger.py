@@ -8,6 +8,7 @@ Prints:
 - in-process batch throughput of Tagger.tag(texts, evidence=False);
 - spaCy's `spacy.blank("fr")` tokenizer over the same texts in the same run, and the ratio;
 - single-text latency of Tagger.tag([text]) with evidence (median, p95, p99);
+- what recommending adds to a tag call (median, p99);
 - `sdgtagger tag "…"` from the shell (seconds, start-up included).
 The texts are distinct 60-word windows cut from the corpus (test split first), so caches
 start cold as with a real archive.
@@ -99,6 +100,18 @@ def main() -> None:
     latencies.sort()
     print(f"un texte avec preuves, en mémoire : médiane {statistics.median(latencies):.2f} ms, "
           f"p95 {latencies[int(0.95 * len(latencies))]:.2f} ms, p99 {latencies[int(0.99 * len(latencies))]:.2f} ms")
+
+    from sdgtagger.recommend import Recommender
+    recommender = Recommender(tagger, tagger.knowledge)
+    added = []
+    for text in texts[:1000]:
+        [tagging] = tagger.tag([text])
+        start = time.perf_counter()
+        recommender.recommend(text, tagging=tagging)
+        added.append((time.perf_counter() - start) * 1000)
+    added.sort()
+    print(f"recommandations en plus de l'étiquetage : médiane {statistics.median(added):.2f} ms, "
+          f"p99 {added[int(0.99 * len(added))]:.2f} ms")
 
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "sdgtagger.cli", "tag", texts[0]], check=True, cwd=ROOT,

@@ -71,6 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="reconstruit le modèle à partir de training_data/")
     train.add_argument("--data", type=Path, help="dossier des données (défaut : training_data/)")
     train.add_argument("--output", type=Path, help="dossier du modèle écrit (défaut : models/)")
+    train.add_argument("--register", metavar="URL",
+                       help="ajoute les projets validés du registre (URL SQLAlchemy, ex. sqlite:///registre.sqlite3)")
     train.set_defaults(run=_train)
 
     evaluate = commands.add_parser("evaluate", help="scores par objectif sur la partie test du corpus")
@@ -267,12 +269,28 @@ def _report(args) -> int:
     return 0
 
 
+def register_examples(url: str):
+    """The register's validated projects as training examples (main goal first)."""
+    from .corpus import Example
+
+    try:
+        from service.register import Register
+        projects = Register(url).validated()
+    except Exception as error:  # a wrong URL or an unreadable database: say which
+        raise Failure(f"registre illisible ({url}) : {error}") from None
+    examples = [Example(f"registre-{p['id']}", f"{p['title']}\n{p['description']}", tuple(p["validated_sdgs"]),
+                        "registre") for p in projects if p["validated_sdgs"]]
+    print(f"registre : {len(examples)} projets validés ajoutés à l'entraînement", file=sys.stderr)
+    return examples
+
+
 def _train(args) -> int:
     from .corpus import CorpusError
     from .training import train
 
+    extra = register_examples(args.register) if args.register else []
     try:
-        meta = train(args.data, args.output, log=lambda m: print(m, file=sys.stderr))
+        meta = train(args.data, args.output, extra_examples=extra, log=lambda m: print(m, file=sys.stderr))
     except CorpusError as error:
         raise Failure(str(error)) from None
     test = meta["metrics"].get("test")

@@ -66,7 +66,8 @@ def corpus_files(data_dir: Path) -> list[Path]:
 
 def data_files(data_dir: Path) -> list[Path]:
     """Every file that training reads, in a fixed order (the hash depends on it)."""
-    return corpus_files(data_dir) + sorted((data_dir / "knowledge").glob("*.yaml"))
+    return (corpus_files(data_dir) + sorted((data_dir / "knowledge").glob("*.yaml"))
+            + sorted(data_dir.glob("links_dev*.jsonl")))
 
 
 def data_hash(data_dir: Path) -> str:

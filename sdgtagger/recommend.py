@@ -6,6 +6,7 @@ model folder is all the recommender needs at run time.
 """
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from itertools import permutations
@@ -18,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from . import catalogue
-from .model import N_GOALS
+from .model import N_GOALS, _sigmoid
 
 Goal = int
 
@@ -135,7 +136,7 @@ class Knowledge:
     n_documents: int
     projects: list[Project] = field(default_factory=list)
     project_vectors: sp.csr_matrix | None = None   # word TF-IDF rows of the projects
-    target_vectors: sp.csr_matrix | None = None    # word TF-IDF rows of the 169 targets
+    ranker: np.ndarray | None = None   # weights of the link features (see link_features), bias last
 
     def observed(self, goal: int, more_label_sets=()) -> list[dict]:
         """Data-driven links from a goal: documents labelled with both (corpus, plus e.g. the register),
@@ -162,17 +163,86 @@ class Knowledge:
                 for l in sorted(self.links, key=lambda l: -abs(l.strength)) if l.source == goal]
 
 
-def build_knowledge(data_dir: Path, examples, featurizer) -> Knowledge:
-    """Knowledge from training_data/knowledge and the labelled examples (corpus, register)."""
+def build_knowledge(data_dir: Path, examples, tagger) -> Knowledge:
+    """Knowledge from training_data/knowledge and the labelled examples (corpus, register); the link
+    ranker is fitted on the projects of training_data/links_dev*.jsonl, tagged by ``tagger``."""
     links = read_links(data_dir / "knowledge" / "links.yaml")
     levers = read_levers(data_dir / "knowledge" / "funding.yaml")
     cooccurrence, counts = cooccurrences(e.sdgs for e in examples)
     projects = [Project(e.id, title_of(e.text), tuple(e.sdgs), "corpus") for e in examples]
-    project_vectors, _ = featurizer.transform([e.text for e in examples])
-    targets = catalogue.targets()
-    target_vectors, _ = featurizer.transform([t.description for t in targets])
-    return Knowledge(links, levers, cooccurrence, counts, len(examples), projects,
-                     project_vectors.tocsr(), target_vectors.tocsr())
+    project_vectors, _ = tagger.model.featurizer_.transform([e.text for e in examples])
+    knowledge = Knowledge(links, levers, cooccurrence, counts, len(examples), projects, project_vectors.tocsr())
+    knowledge.ranker = fit_ranker(knowledge, tagger, read_link_examples(data_dir))
+    return knowledge
+
+
+def read_link_examples(data_dir: Path) -> list[dict]:
+    """Projects with the links an adviser expects: {"id", "text", "sdgs", "expected"}."""
+    rows = []
+    for path in sorted(data_dir.glob("links_dev*.jsonl")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                assert isinstance(row["text"], str) and row["expected"] and all(1 <= g <= 17 for g in row["expected"])
+            except (json.JSONDecodeError, KeyError, TypeError, AssertionError):
+                raise KnowledgeError(f"{path.name}, ligne {number} : attendu {{\"text\", \"sdgs\", \"expected\"}}") from None
+            rows.append(row)
+    return rows
+
+
+def link_features(knowledge: Knowledge, weights: dict[int, float], scores: dict[int, float],
+                  main: int | None) -> np.ndarray:
+    """(17, n) features of each goal as a link of a project: authored links from the main goal and
+    from the other goals (strength/3, weighted by score), the text's own score for the goal, corpus
+    co-occurrence with the main and the other goals, and one indicator per goal (how often advisers
+    raise it whatever the project)."""
+    strength = np.zeros((N_GOALS, N_GOALS))
+    for link in knowledge.links:
+        strength[link.source - 1, link.target - 1] = abs(link.strength) / 3
+    conditional = knowledge.cooccurrence / np.maximum(knowledge.goal_counts[:, None], 1)
+    main_row = np.zeros(N_GOALS)
+    others = np.zeros(N_GOALS)
+    for goal, weight in weights.items():
+        if goal == main:
+            main_row[goal - 1] = 1.0
+        else:
+            others[goal - 1] = weight
+    own = np.array([scores.get(g, 0.0) for g in range(1, 18)])
+    columns = [main_row @ strength, others @ strength, own, main_row @ conditional, others @ conditional,
+               (main_row @ strength) * own]
+    return np.column_stack(columns + [np.eye(N_GOALS)])
+
+
+def fit_ranker(knowledge: Knowledge, tagger, rows: list[dict]) -> np.ndarray | None:
+    """Logistic regression of "the adviser expects this link" on link_features (main goal excluded)."""
+    from sklearn.linear_model import LogisticRegression
+
+    if not rows:
+        return None
+    features, labels = [], []
+    for row, tagging in zip(rows, tagger.tag([r["text"] for r in rows], evidence=False)):
+        weights = {g: tagging.scores[g] for g in tagging.goals}
+        x = link_features(knowledge, weights, tagging.scores, tagging.main)
+        for goal in range(1, 18):
+            if goal != tagging.main:
+                features.append(x[goal - 1])
+                labels.append(goal in row["expected"])
+    clf = LogisticRegression(C=1.0, max_iter=2000).fit(np.array(features), np.array(labels))
+    return np.append(clf.coef_[0], clf.intercept_[0])
+
+
+def _target_terms(featurizer, targets) -> sp.csr_matrix:
+    """Targets x word features: 1 for each word of the target's description and keywords, times
+    log(targets / targets using the word)."""
+    rows, _ = featurizer.transform([" ; ".join((t.description,) + t.keywords) for t in targets])
+    rows = rows.tocsr(copy=True)
+    rows.data[:] = 1.0
+    used_by = np.asarray(rows.sum(axis=0)).ravel()
+    rarity = np.log((1 + len(targets)) / (1 + used_by))
+    rows.data = rows.data * rarity[rows.indices]
+    return rows
 
 
 def cooccurrences(label_sets) -> tuple[np.ndarray, np.ndarray]:
@@ -201,13 +271,15 @@ def title_of(text: str, limit: int = 90) -> str:
 # -- recommending -------------------------------------------------------------------------------
 LINKS_SHOWN = 8
 TARGETS_PER_GOAL = 2
+TARGETS_FOR_MAIN = 3
 SIMILAR_SHOWN = 5
 LEVERS_SHOWN = 5
-SECONDARY_WEIGHT = 0.6    # links from goals other than the main one count less
-TEXT_PRIOR = 0.3          # a linked goal the text never mentions keeps some weight
-COOCCURRENCE = 1.0        # weight of the goals observed together in the corpus
-# Every French cooperation project is asked about gender equality and climate (the OECD DAC policy markers).
-CROSS_CUTTING = {5: 0.2, 13: 0.2}
+# Without links dev files to fit the ranker: authored links (main goal first), the text's own score,
+# corpus co-occurrence, and a small lift for the cross-cutting goals.
+DEFAULT_RANKER = np.array([1.0, 0.6, 0.3, 1.0, 0.6, 1.0] + [0.2 if g in (5, 13) else 0.0 for g in range(1, 18)]
+                          + [-1.0])
+# Every French cooperation project is asked about gender equality and climate (the OECD DAC policy
+# markers): when no authored link explains such a suggestion, these reasons do.
 CROSS_CUTTING_REASONS = {
     5: ("L'égalité femmes-hommes est une question transversale posée à tout projet de coopération (marqueur "
         "« genre » de l'aide) : un projet qui l'ignore risque de renforcer les inégalités existantes.",
@@ -244,10 +316,8 @@ class Recommender:
         self.incoming: dict[int, list[Link]] = {}
         for link in knowledge.links:
             self.incoming.setdefault(link.target, []).append(link)
-        targets = catalogue.targets()
-        self.targets = targets
-        self.target_vectors, _ = self.featurizer.transform(
-            [" ; ".join((t.description,) + t.keywords) for t in targets])
+        self.targets = catalogue.targets()
+        self.target_terms = _target_terms(self.featurizer, self.targets)
         self.register: list[Project] = []
         self.register_vectors = None
 
@@ -274,41 +344,31 @@ class Recommender:
             query = " ".join(catalogue.goal(g).summary for g in goals)
             vector = self.featurizer.transform([query])[0]
         links, warnings = self._links(weights, scores, main)
-        return Recommendation(weights, main, links, self._targets(vector, weights),
+        return Recommendation(weights, main, links, self._targets(vector, weights, main),
                               self._similar(vector, weights, main), self._funding(weights, main), warnings)
 
     def _links(self, weights: dict[int, float], scores: dict[int, float], main: int | None):
-        """Goals the project touches or should consider, best first. For a goal t:
-
-            score = knowledge(t) x (TEXT_PRIOR + own score of t) + COOCCURRENCE x observed(t)
-                    + CROSS_CUTTING (for gender and climate)
-
-        knowledge(t) sums the authored links into t, each strength/3 times its source's weight (the
-        main goal in full, the other tagged goals at SECONDARY_WEIGHT x their score); observed(t)
-        is the same sum over P(t | source) in the corpus. The constants were chosen on
-        training_data/links_dev.jsonl; the test set of expected links is kept apart.
-        """
-        source_weight = {g: (1.0 if g == main else SECONDARY_WEIGHT * w) for g, w in weights.items()}
+        """Goals the project touches or should consider, best first: the probability that an adviser
+        raises the goal, from link_features and the ranker fitted at training on the links dev files.
+        Rationale and question come from the authored links (see _reason)."""
         k = self.knowledge
+        ranker = k.ranker if k.ranker is not None else DEFAULT_RANKER
+        probability = _sigmoid(link_features(k, weights, scores, main) @ ranker[:-1] + ranker[-1])
+        source_weight = {g: (1.0 if g == main else w) for g, w in weights.items()}
         conditional = k.cooccurrence / np.maximum(k.goal_counts[:, None], 1)
         ranked = []
-        for goal in range(1, 18):
+        for goal in np.argsort(-probability, kind="stable") + 1:
+            goal = int(goal)
             if goal == main:
                 continue
             contributions = sorted(((source_weight[l.source] * abs(l.strength) / 3, l)
                                     for l in self.incoming.get(goal, []) if l.source in source_weight),
                                    key=lambda pair: -pair[0])
-            observed = sum(w * conditional[f - 1, goal - 1] for f, w in source_weight.items())
-            authored = sum(c for c, _ in contributions)
-            score = (authored * (TEXT_PRIOR + scores.get(goal, 0.0)) + COOCCURRENCE * observed
-                     + CROSS_CUTTING.get(goal, 0.0))
-            if score <= 0:
-                continue
-            ranked.append({"goal": goal, "name": catalogue.name(goal), "score": round(float(score), 4),
+            ranked.append({"goal": goal, "name": catalogue.name(goal), "score": round(float(probability[goal - 1]), 4),
                            "tagged": goal in weights,
                            **self._reason(goal, contributions, source_weight, conditional, main)})
-        ranked.sort(key=lambda r: -r["score"])
-        ranked = ranked[:LINKS_SHOWN]
+            if len(ranked) == LINKS_SHOWN:
+                break
         warnings = [f"arbitrage possible entre l'ODD {r['from'][0]} et l'ODD {r['goal']} "
                     f"({catalogue.name(r['goal'])}) : {r['question']}" for r in ranked if r["kind"] == "arbitrage"]
         return ranked, warnings
@@ -326,7 +386,7 @@ class Recommender:
         name = catalogue.name(goal)
         source = max(source_weight, key=lambda f: source_weight[f] * conditional[f - 1, goal - 1])
         share = conditional[source - 1, goal - 1]
-        if goal in CROSS_CUTTING and share < 0.15:
+        if goal in CROSS_CUTTING_REASONS and share < 0.15:
             why, question = CROSS_CUTTING_REASONS[goal]
             source = main if main is not None else source
         else:
@@ -343,18 +403,21 @@ class Recommender:
             return None
         return round(float(both * k.n_documents / (k.goal_counts[source - 1] * k.goal_counts[goal - 1])), 3)
 
-    def _targets(self, vector, weights: dict[int, float]) -> list[dict]:
-        similarity = np.asarray((self.target_vectors @ vector.T).todense()).ravel()
+    def _targets(self, vector, weights: dict[int, float], main: int | None) -> list[dict]:
+        """For each tagged goal (strongest first), its targets whose words the text uses most: the sum
+        of the text's TF-IDF weights over the target's words, each word weighted by how few targets
+        use it (so "forage" points to 6.1 more than "eau" does)."""
+        similarity = np.asarray((self.target_terms @ vector.T).todense()).ravel()
         query = dict(zip(vector.indices, vector.data))
         terms = self.featurizer.word_terms()
         result = []
         for goal in sorted(weights, key=lambda g: -weights[g])[:5]:
             rows = [i for i, t in enumerate(self.targets) if t.goal == goal and similarity[i] > 0]
             rows.sort(key=lambda i: -similarity[i])
-            for i in rows[:TARGETS_PER_GOAL]:
-                target_row = self.target_vectors[i]
-                shared = sorted(((query[j] * v, terms[j]) for j, v in zip(target_row.indices, target_row.data)
-                                 if j in query), reverse=True)
+            for i in rows[:TARGETS_FOR_MAIN if goal == main else TARGETS_PER_GOAL]:
+                row = self.target_terms[i]
+                shared = sorted(((query[j] * v, terms[j]) for j, v in zip(row.indices, row.data) if j in query),
+                                reverse=True)
                 result.append({"target": self.targets[i].target, "goal": goal,
                                "description": self.targets[i].description,
                                "score": round(float(similarity[i]), 4), "evidence": [t for _, t in shared[:5]]})

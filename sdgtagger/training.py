@@ -69,10 +69,10 @@ def train(data_dir: Path | None = None, out_dir: Path | None = None, params: dic
     out_dir = Path(out_dir) if out_dir else default_model_dir()
     params = {**DEFAULT_PARAMS, **(params or {})}
     data = corpus_module.load(data_dir)
-    extra = data.extra + list(extra_examples)
+    extra_examples = list(extra_examples)
     log(f"corpus : {len(data.train)} entraînement, {len(data.validation)} validation, "
-        f"{len(data.test)} test, {len(extra)} exemples complémentaires")
-    train_set = data.train + extra
+        f"{len(data.test)} test, {len(data.extra)} exemples du catalogue, {len(extra_examples)} du registre")
+    train_set = data.train + data.extra + extra_examples
     weights = [e.weight for e in train_set]
     model = SDGModel(**params).fit(
         [e.text for e in train_set], Labels([list(e.sdgs) for e in train_set]),
@@ -87,14 +87,16 @@ def train(data_dir: Path | None = None, out_dir: Path | None = None, params: dic
         "training_data_sha256": corpus_module.data_hash(data_dir),
         "params": params,
         "counts": {"train": len(data.train), "validation": len(data.validation), "test": len(data.test),
-                   "extra": len(extra)},
+                   "extra": len(data.extra), "register": len(extra_examples)},
         "thresholds": {str(g): float(model.thresholds_[g - 1]) for g in GOALS},
         "metrics": metrics,
     }
     from .recommend import build_knowledge
 
-    knowledge = build_knowledge(data_dir, data.train + data.validation + data.test + list(extra_examples),
-                                model.featurizer_)
+    from .tagger import Tagger
+
+    knowledge = build_knowledge(data_dir, data.train + data.validation + data.test + extra_examples,
+                                Tagger(model, {}))
     save_model(model, knowledge, meta, out_dir)
     (out_dir / "README.md").write_text(model_card(meta), encoding="utf-8")
     return meta
@@ -114,7 +116,8 @@ def model_card(meta: dict) -> str:
         "",
         "## Données",
         f"- entraînement : {counts['train']} textes rédigés par l'équipe, plus {counts['extra']} exemples tirés "
-        "du catalogue (résumés d'objectifs et descriptions de cibles, poids 0,5 ; mots-clés, poids 0,3) ;",
+        "du catalogue (résumés d'objectifs et descriptions de cibles, poids 0,5 ; mots-clés, poids 0,3)"
+        + (f", plus {counts['register']} projets validés du registre" if counts.get("register") else "") + " ;",
         f"- validation : {counts['validation']} textes (15 % des fichiers d'entraînement, tirés par l'identifiant), "
         "pour la calibration et les seuils ;",
         f"- test : {counts['test']} textes écrits à part (autre rédacteur, autres styles), jamais vus ;",

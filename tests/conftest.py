@@ -55,6 +55,8 @@ def write_tiny_corpus(folder: Path) -> Path:
     and the real knowledge files."""
     import shutil
     shutil.copytree(ROOT / "training_data" / "knowledge", folder / "knowledge", dirs_exist_ok=True)
+    for path in (ROOT / "training_data").glob("links_dev*.jsonl"):
+        shutil.copy(path, folder / path.name)
     for split in ("train", "test"):
         (folder / "corpus" / split).mkdir(parents=True, exist_ok=True)
         with open(folder / "corpus" / split / "tiny.jsonl", "w", encoding="utf-8") as handle:

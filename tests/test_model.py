@@ -82,3 +82,33 @@ def test_evidence_contributions_add_up_to_the_score(tiny_tagger):
     total = sum(weights for _, _, weights in occurrences)
     logit, _ = model.raw(*model.featurizer_.transform([WATER]))
     assert np.allclose(total, logit[0] - model.bias_[:17], atol=1e-4)
+
+
+@pytest.mark.slow
+def test_train_is_reproducible_byte_for_byte_and_learns_from_the_register(tmp_path):
+    """Two `sdgtagger train` runs in fresh processes (other hash seeds) write identical artifacts;
+    --register adds the register's validated projects."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT, write_tiny_corpus
+    from service.register import Register
+
+    data = write_tiny_corpus(tmp_path / "data")
+    url = f"sqlite:///{tmp_path / 'registre.sqlite3'}"
+    register = Register(url)
+    tagging = {"sdg_scores": {str(g): 0.0 for g in range(1, 18)}, "sdgs": []}
+    register.add("Forages à Kaya", "Forages et latrines pour trois villages.", tagging, "x", validated_sdgs=[6, 3])
+    register.add("Non validé", "Texte sans validation.", tagging, "x")
+    register.engine.dispose()
+    outputs = []
+    for seed, extra in (("1", []), ("2", []), ("3", ["--register", url])):
+        out = tmp_path / f"model{seed}"
+        subprocess.run([sys.executable, "-m", "sdgtagger.cli", "train", "--data", str(data), "--output", str(out),
+                        *extra], check=True, cwd=ROOT, capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed})
+        outputs.append(out)
+    assert (outputs[0] / ARTIFACT).read_bytes() == (outputs[1] / ARTIFACT).read_bytes()
+    meta = json.loads((outputs[2] / META).read_text())
+    assert meta["counts"]["register"] == 1
+    assert (outputs[2] / ARTIFACT).read_bytes() != (outputs[0] / ARTIFACT).read_bytes()

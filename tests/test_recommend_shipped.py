@@ -1,0 +1,46 @@
+"""The bundled model's recommendations: the must-reach cases and the held-apart expected links."""
+import json
+
+import pytest
+
+from sdgtagger import Tagger
+from sdgtagger.recommend import Recommender
+
+from conftest import ROOT
+
+SAHEL_WATER = ("Dans trois villages de la commune rurale de Dori, au Sahel burkinabè, l'association et ses "
+               "partenaires construisent deux forages équipés de pompes à motricité humaine, des latrines "
+               "familiales et un bloc sanitaire à l'école ; un comité de gestion de l'eau est formé et les "
+               "ménages sont sensibilisés à l'hygiène.")
+
+
+@pytest.fixture(scope="module")
+def recommender():
+    tagger = Tagger.load()
+    return Recommender(tagger, tagger.knowledge)
+
+
+def test_sahel_water_project(recommender):
+    result = recommender.recommend(SAHEL_WATER)
+    assert result.main == 6
+    first_five = {link["goal"]: link for link in result.links[:5]}
+    for goal in (3, 5):
+        assert goal in first_five, f"ODD {goal} dans les cinq premiers liens : {list(first_five)}"
+        assert first_five[goal]["why"] and first_five[goal]["question"].endswith("?")
+    targets = {t["target"] for t in result.targets}
+    assert {"6.1", "6.2"} <= targets, targets
+    assert any("Oudin-Santini" in lever["name"] for lever in result.funding)
+
+
+@pytest.mark.xfail(strict=True, reason="objectif de l'issue 4 non atteint : rappel@5 mesuré 0,73 (< 0,80) ; "
+                                      "strict : ce test échouera dès que l'objectif sera atteint, pour retirer la marque")
+def test_expected_links_recall_at_5(recommender):
+    """Hand-written projects with the links an adviser expects, kept apart from the recommender's making."""
+    rows = [json.loads(line) for line in (ROOT / "tests" / "data" / "expected_links.jsonl").open(encoding="utf-8")]
+    assert len(rows) >= 40
+    found = expected = 0
+    for row in rows:
+        top = [link["goal"] for link in recommender.recommend(row["text"]).links[:5]]
+        found += sum(goal in top for goal in row["expected"])
+        expected += len(row["expected"])
+    assert found / expected >= 0.8, f"rappel@5 = {found / expected:.3f}"
