@@ -59,6 +59,9 @@ def test_staff_tags_corrects_saves_and_finds_a_water_project(server, page):
     tile6.wait_for(state="visible")
     page.wait_for_function("document.querySelector('.tile[data-goal=\"6\"] input').checked")
     assert page.locator("#texte mark").count() > 0, "evidence words are highlighted"
+    colours = page.locator(".tile").evaluate_all(
+        "tiles => tiles.map(t => [getComputedStyle(t).color, getComputedStyle(t).backgroundColor])")
+    assert all(ink != background for ink, background in colours), "every tile's text is readable"
 
     tagged = [int(v) for v in page.locator('input[name="odd"]:checked').evaluate_all("els => els.map(e => e.value)")]
     removed = next(g for g in tagged if g != 6) if len(tagged) > 1 else None

@@ -28,10 +28,16 @@
     return [...document.querySelectorAll('input[name="odd"]:checked')].map(i => Number(i.value));
   }
 
-  function refreshMain() {
-    const goals = checkedGoals();
+  // The model's order first (main goal at the head), then goals added by hand, by score.
+  function ordered(goals) {
+    const order = last ? last.tagging.sdgs.map(s => s.goal) : [];
     const scores = last ? last.tagging.sdg_scores : {};
-    goals.sort((a, b) => (scores[b] || 0) - (scores[a] || 0));
+    const rank = g => (order.includes(g) ? order.indexOf(g) : 100 - (scores[g] || 0));
+    return [...goals].sort((a, b) => rank(a) - rank(b));
+  }
+
+  function refreshMain() {
+    const goals = ordered(checkedGoals());
     const previous = Number(main.value);
     main.innerHTML = "";
     for (const g of goals) {
@@ -125,9 +131,8 @@
   document.getElementById("enregistrer").addEventListener("click", async () => {
     const goals = checkedGoals();
     const first = Number(main.value);
-    const ordered = goals.includes(first) ? [first, ...goals.filter(g => g !== first).sort((a, b) =>
-      (last.tagging.sdg_scores[b] || 0) - (last.tagging.sdg_scores[a] || 0))] : goals;
-    const body = {title: form.title.value.trim(), description: form.description.value, sdgs: ordered};
+    const sdgs = goals.includes(first) ? [first, ...ordered(goals.filter(g => g !== first))] : ordered(goals);
+    const body = {title: form.title.value.trim(), description: form.description.value, sdgs};
     if (form.actor.value.trim()) body.actor = form.actor.value.trim();
     if (form.country.value.trim()) body.country = form.country.value.trim();
     if (form.year.value) body.year = Number(form.year.value);
