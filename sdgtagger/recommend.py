@@ -192,12 +192,13 @@ def read_link_examples(data_dir: Path) -> list[dict]:
     return rows
 
 
-def link_features(knowledge: Knowledge, weights: dict[int, float], scores: dict[int, float],
-                  main: int | None) -> np.ndarray:
+def link_features(knowledge: Knowledge, weights: dict[int, float], scores: dict[int, float], main: int | None,
+                  logit: np.ndarray, p_main: np.ndarray) -> np.ndarray:
     """(17, n) features of each goal as a link of a project: authored links from the main goal and
     from the other goals (strength/3, weighted by score), the text's own score for the goal, corpus
-    co-occurrence with the main and the other goals, and one indicator per goal (how often advisers
-    raise it whatever the project)."""
+    co-occurrence with the main and the other goals, one indicator per goal (how often advisers
+    raise it whatever the project), and the classifier's view of the text: the goal's logit (it
+    keeps the differences the calibrated score flattens) and its main-goal probability."""
     strength = np.zeros((N_GOALS, N_GOALS))
     for link in knowledge.links:
         strength[link.source - 1, link.target - 1] = abs(link.strength) / 3
@@ -210,9 +211,10 @@ def link_features(knowledge: Knowledge, weights: dict[int, float], scores: dict[
         else:
             others[goal - 1] = weight
     own = np.array([scores.get(g, 0.0) for g in range(1, 18)])
-    columns = [main_row @ strength, others @ strength, own, main_row @ conditional, others @ conditional,
-               (main_row @ strength) * own]
-    return np.column_stack(columns + [np.eye(N_GOALS)])
+    from_main = main_row @ strength
+    columns = [from_main, others @ strength, own, main_row @ conditional, others @ conditional, from_main * own]
+    classifier = [p_main, np.clip(logit, -10, 10) / 10, (from_main > 0) * p_main]
+    return np.column_stack(columns + [np.eye(N_GOALS)] + classifier)
 
 
 def fit_ranker(knowledge: Knowledge, tagger, rows: list[dict]) -> np.ndarray | None:
@@ -221,15 +223,17 @@ def fit_ranker(knowledge: Knowledge, tagger, rows: list[dict]) -> np.ndarray | N
 
     if not rows:
         return None
+    texts = [r["text"] for r in rows]
+    logits, main_logprobs = tagger.model.raw(*tagger.model.featurizer_.transform(texts))
     features, labels = [], []
-    for row, tagging in zip(rows, tagger.tag([r["text"] for r in rows], evidence=False)):
+    for row, tagging, logit, main_logprob in zip(rows, tagger.tag(texts, evidence=False), logits, main_logprobs):
         weights = {g: tagging.scores[g] for g in tagging.goals}
-        x = link_features(knowledge, weights, tagging.scores, tagging.main)
+        x = link_features(knowledge, weights, tagging.scores, tagging.main, logit, np.exp(main_logprob))
         for goal in range(1, 18):
             if goal != tagging.main:
                 features.append(x[goal - 1])
                 labels.append(goal in row["expected"])
-    clf = LogisticRegression(C=1.0, max_iter=2000).fit(np.array(features), np.array(labels))
+    clf = LogisticRegression(C=3.0, max_iter=3000).fit(np.array(features), np.array(labels))
     return np.append(clf.coef_[0], clf.intercept_[0])
 
 
@@ -277,7 +281,7 @@ LEVERS_SHOWN = 5
 # Without links dev files to fit the ranker: authored links (main goal first), the text's own score,
 # corpus co-occurrence, and a small lift for the cross-cutting goals.
 DEFAULT_RANKER = np.array([1.0, 0.6, 0.3, 1.0, 0.6, 1.0] + [0.2 if g in (5, 13) else 0.0 for g in range(1, 18)]
-                          + [-1.0])
+                          + [0.0, 0.3, 0.0, -1.0])
 # Every French cooperation project is asked about gender equality and climate (the OECD DAC policy
 # markers): when no authored link explains such a suggestion, these reasons do.
 CROSS_CUTTING_REASONS = {
@@ -334,7 +338,9 @@ class Recommender:
             weights = {g: tagging.scores[g] for g in tagging.goals}
             scores = tagging.scores
             main = tagging.main
-            vector = self.featurizer.transform([text])[0]
+            vector, chars = self.featurizer.transform([text])
+            logit, main_logprob = self.tagger.model.raw(vector, chars)
+            classifier = (logit[0], np.exp(main_logprob[0]))
         else:
             if not goals:
                 raise ValueError("donnez un texte ou au moins un objectif")
@@ -343,17 +349,20 @@ class Recommender:
             main = goals[0]
             query = " ".join(catalogue.goal(g).summary for g in goals)
             vector = self.featurizer.transform([query])[0]
-        links, warnings = self._links(weights, scores, main)
+            given = np.array([g in weights for g in range(1, 18)], dtype=float)
+            classifier = (20 * given - 10, np.eye(N_GOALS)[main - 1])
+        links, warnings = self._links(weights, scores, main, *classifier)
         return Recommendation(weights, main, links, self._targets(vector, weights, main),
                               self._similar(vector, weights, main), self._funding(weights, main), warnings)
 
-    def _links(self, weights: dict[int, float], scores: dict[int, float], main: int | None):
+    def _links(self, weights: dict[int, float], scores: dict[int, float], main: int | None, logit, p_main):
         """Goals the project touches or should consider, best first: the probability that an adviser
         raises the goal, from link_features and the ranker fitted at training on the links dev files.
         Rationale and question come from the authored links (see _reason)."""
         k = self.knowledge
         ranker = k.ranker if k.ranker is not None else DEFAULT_RANKER
-        probability = _sigmoid(link_features(k, weights, scores, main) @ ranker[:-1] + ranker[-1])
+        features = link_features(k, weights, scores, main, logit, p_main)
+        probability = _sigmoid(features @ ranker[:-1] + ranker[-1])
         source_weight = {g: (1.0 if g == main else w) for g, w in weights.items()}
         conditional = k.cooccurrence / np.maximum(k.goal_counts[:, None], 1)
         ranked = []
