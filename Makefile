@@ -23,3 +23,4 @@ test: $(VENV)/.installed chromium
 bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_tagger.py
 	$(BIN)/python bench/bench_service.py
+	$(BIN)/python bench/bench_archives.py

@@ -224,13 +224,10 @@ def _recommend(args) -> int:
 
 
 def _readable_recommendation(tagging, recommendation) -> str:
-    from . import catalogue
-
     lines = [_readable(tagging), ""] if tagging is not None else []
     lines.append("Liens transversaux à considérer :")
     for link in recommendation.links[:5]:
-        sign = "arbitrage" if link["kind"] == "arbitrage" else "synergie"
-        lines.append(f"  {link['goal']:>2}  {link['name']} — {sign} ({link['strength']:+d}) depuis l'ODD "
+        lines.append(f"  {link['goal']:>2}  {link['name']} — {link['kind']} ({link['strength']:+d}) depuis l'ODD "
                      f"{', '.join(map(str, link['from']))}")
         lines.append(f"      Pourquoi : {link['why']}")
         lines.append(f"      Question : {link['question']}")
@@ -249,7 +246,6 @@ def _readable_recommendation(tagging, recommendation) -> str:
             lines.append(f"  {lever['name']} (ODD {', '.join(map(str, lever['goals']))}) : {lever['conditions']}")
     for warning in recommendation.warnings:
         lines.append(f"Attention : {warning}")
-    del catalogue
     return "\n".join(lines)
 
 

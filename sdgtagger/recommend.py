@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from . import catalogue
+from .messages import french
 from .model import N_GOALS, _sigmoid
 
 Goal = int
@@ -111,7 +112,7 @@ def _read_list(path: Path, key: str, schema):
         try:
             result.append(schema.model_validate(item))
         except ValidationError as error:
-            problem = "; ".join(e["msg"] for e in error.errors())
+            problem = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'entrée'} : {french(e)}" for e in error.errors())
             raise KnowledgeError(f"{path.name}, {key} n° {number} : {problem}") from None
     return result
 

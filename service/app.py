@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sdgtagger import Tagger
+from sdgtagger.messages import french
 from sdgtagger.recommend import Recommender
 
 from .register import Register
@@ -160,32 +161,8 @@ async def _invalid_body(request: Request, error: RequestValidationError) -> JSON
     problems = []
     for item in error.errors():
         where = ".".join(str(part) for part in item.get("loc", ()) if part != "body") or "corps"
-        problems.append({"field": where, "message": _french(item), "type": item.get("type")})
+        problems.append({"field": where, "message": french(item), "type": item.get("type")})
     return JSONResponse({"detail": problems}, status_code=422)
-
-
-def _french(item: dict) -> str:
-    kind = item.get("type", "")
-    context = item.get("ctx") or {}
-    messages = {
-        "missing": "champ obligatoire absent",
-        "json_invalid": "JSON invalide",
-        "string_type": "une chaîne de caractères est attendue",
-        "int_parsing": "un entier est attendu",
-        "int_type": "un entier est attendu",
-        "list_type": "une liste est attendue",
-        "dict_type": "un objet JSON est attendu",
-        "model_attributes_type": "un objet JSON est attendu",
-        "string_too_long": f"texte trop long : {context.get('max_length')} caractères au plus",
-        "string_too_short": "texte vide",
-        "too_long": f"trop d'éléments : {context.get('max_length')} au plus",
-        "too_short": "liste vide",
-        "less_than_equal": f"valeur trop grande : {context.get('le')} au plus",
-        "greater_than_equal": f"valeur trop petite : {context.get('ge')} au moins",
-        "extra_forbidden": "champ inconnu",
-        "value_error": str(context.get("error", item.get("msg"))),
-    }
-    return messages.get(kind, item.get("msg", "valeur invalide"))
 
 
 async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:

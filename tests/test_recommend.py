@@ -1,6 +1,5 @@
 """Recommendations: the knowledge files, the recommender, its faces (CLI, API, picture)."""
 import json
-from pathlib import Path
 
 import pytest
 
@@ -35,7 +34,7 @@ def test_field_trade_offs_are_there(links):
 @pytest.mark.parametrize("bad, message", [
     ({"from": 3, "to": 3, "kind": "synergie", "strength": 2}, "lui-même"),
     ({"from": 3, "to": 4, "kind": "synergie", "strength": -2}, "synergie a une force > 0"),
-    ({"from": 3, "to": 4, "kind": "synergie", "strength": 5}, "less than or equal"),
+    ({"from": 3, "to": 4, "kind": "synergie", "strength": 5}, "strength : valeur trop grande : 3 au plus"),
 ])
 def test_bad_links_are_refused_with_their_number(tmp_path, bad, message):
     item = {"why": "Une raison suffisamment longue pour passer.", "question": "Le projet fait-il ceci ?", **bad}
