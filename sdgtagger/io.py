@@ -106,14 +106,20 @@ def detect_encoding(sample: bytes) -> str:
 
 
 def detect_dialect(text: str):
+    """The CSV dialect, sniffed among the separators that the header line itself uses (a
+    one-column file whose texts hold commas stays one column)."""
     lines = [line for line in text.splitlines()[:50] if line.strip()]
-    try:
-        return csv.Sniffer().sniff("\n".join(lines), delimiters=";,\t|")
-    except csv.Error:
-        header = lines[0] if lines else ""
-        counts = {d: header.count(d) for d in ";,\t|"}
+    header = lines[0] if lines else ""
+    candidates = "".join(d for d in ";,\t|" if d in header)
+    if not candidates:
         dialect = csv.excel()
-        dialect.delimiter = max(counts, key=counts.get) if any(counts.values()) else ";"
+        dialect.delimiter = "\x1f"  # a character no text uses: one column
+        return dialect
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters=candidates)
+    except csv.Error:
+        dialect = csv.excel()
+        dialect.delimiter = max(candidates, key=header.count)
         return dialect
 
 

@@ -230,3 +230,19 @@ def test_report_refuses_an_untagged_file(tiny_tagger, tmp_path):
     source = french_csv(tmp_path / "p.csv", [["P1", "Eau", WATER, "2021"]])
     with pytest.raises(InputError, match="étiquetez d'abord"):
         write_report(source, tmp_path / "r.html")
+
+
+def test_one_column_csv_with_commas_in_the_texts(tiny_tagger, tmp_path):
+    source = tmp_path / "textes.csv"
+    source.write_text("text\nForages, latrines et comités de gestion de l'eau\nReboisement, agroforesterie\n",
+                      encoding="utf-8")
+    summary = annotate(tiny_tagger, source, tmp_path / "out.jsonl", Options())
+    rows = read_jsonl(tmp_path / "out.jsonl")
+    assert summary.errors == 0 and rows[0]["text"] == "Forages, latrines et comités de gestion de l'eau"
+
+
+def test_tab_separated_export(tiny_tagger, tmp_path):
+    source = tmp_path / "export.tsv"
+    source.write_text("id\ttext\n1\t" + WATER + "\n", encoding="utf-8")
+    annotate(tiny_tagger, source, tmp_path / "out.jsonl", Options())
+    assert read_jsonl(tmp_path / "out.jsonl")[0]["sdg_main"] == 6
