@@ -384,9 +384,20 @@ class ModelError(RuntimeError):
 
 
 def default_model_dir() -> Path:
-    """$SDGTAGGER_MODEL_DIR, else the bundled models/ folder beside the package."""
+    """$SDGTAGGER_MODEL_DIR, else the bundled model: models/ of this clone, or the copy installed
+    with the package (``sdgtagger_model``)."""
     env = os.environ.get("SDGTAGGER_MODEL_DIR")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "models"
+    if env:
+        return Path(env)
+    clone = Path(__file__).resolve().parent.parent / "models"
+    if (clone / ARTIFACT).is_file():
+        return clone
+    from importlib.util import find_spec
+
+    spec = find_spec("sdgtagger_model")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(list(spec.submodule_search_locations)[0])
+    return clone
 
 
 def library_versions() -> dict:
