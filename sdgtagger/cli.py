@@ -225,7 +225,8 @@ def _recommend(args) -> int:
 
 def _readable_recommendation(tagging, recommendation) -> str:
     lines = [_readable(tagging), ""] if tagging is not None else []
-    lines.append("Liens transversaux à considérer :")
+    if recommendation.links:
+        lines.append("Liens transversaux à considérer :")
     for link in recommendation.links[:5]:
         lines.append(f"  {link['goal']:>2}  {link['name']} — {link['kind']} ({link['strength']:+d}) depuis l'ODD "
                      f"{', '.join(map(str, link['from']))}")

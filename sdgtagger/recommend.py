@@ -193,17 +193,22 @@ def read_link_examples(data_dir: Path) -> list[dict]:
     return rows
 
 
-def link_features(knowledge: Knowledge, weights: dict[int, float], scores: dict[int, float], main: int | None,
+def link_tables(knowledge: Knowledge) -> tuple[np.ndarray, np.ndarray]:
+    """(17, 17) authored strength/3 and corpus P(goal | source), source in rows."""
+    strength = np.zeros((N_GOALS, N_GOALS))
+    for link in knowledge.links:
+        strength[link.source - 1, link.target - 1] = abs(link.strength) / 3
+    return strength, knowledge.cooccurrence / np.maximum(knowledge.goal_counts[:, None], 1)
+
+
+def link_features(tables, weights: dict[int, float], scores: dict[int, float], main: int | None,
                   logit: np.ndarray, p_main: np.ndarray) -> np.ndarray:
     """(17, n) features of each goal as a link of a project: authored links from the main goal and
     from the other goals (strength/3, weighted by score), the text's own score for the goal, corpus
     co-occurrence with the main and the other goals, one indicator per goal (how often advisers
     raise it whatever the project), and the classifier's view of the text: the goal's logit (it
     keeps the differences the calibrated score flattens) and its main-goal probability."""
-    strength = np.zeros((N_GOALS, N_GOALS))
-    for link in knowledge.links:
-        strength[link.source - 1, link.target - 1] = abs(link.strength) / 3
-    conditional = knowledge.cooccurrence / np.maximum(knowledge.goal_counts[:, None], 1)
+    strength, conditional = tables
     main_row = np.zeros(N_GOALS)
     others = np.zeros(N_GOALS)
     for goal, weight in weights.items():
@@ -225,11 +230,12 @@ def fit_ranker(knowledge: Knowledge, tagger, rows: list[dict]) -> np.ndarray | N
     if not rows:
         return None
     texts = [r["text"] for r in rows]
+    tables = link_tables(knowledge)
     logits, main_logprobs = tagger.model.raw(*tagger.model.featurizer_.transform(texts))
     features, labels = [], []
     for row, tagging, logit, main_logprob in zip(rows, tagger.tag(texts, evidence=False), logits, main_logprobs):
         weights = {g: tagging.scores[g] for g in tagging.goals}
-        x = link_features(knowledge, weights, tagging.scores, tagging.main, logit, np.exp(main_logprob))
+        x = link_features(tables, weights, tagging.scores, tagging.main, logit, np.exp(main_logprob))
         for goal in range(1, 18):
             if goal != tagging.main:
                 features.append(x[goal - 1])
@@ -321,22 +327,32 @@ class Recommender:
         self.incoming: dict[int, list[Link]] = {}
         for link in knowledge.links:
             self.incoming.setdefault(link.target, []).append(link)
+        self.tables = link_tables(knowledge)
         self.targets = catalogue.targets()
         self.target_terms = _target_terms(self.featurizer, self.targets)
         self.register: list[Project] = []
         self.register_vectors = None
+        self._register_rows: dict = {}   # (id, updated_at) -> vector row
 
     def set_register(self, projects: list[dict]) -> None:
-        """Projects of the register, offered as similar projects too (the service calls this)."""
+        """Projects of the register, offered as similar projects too (the service calls this after
+        each write). Only new or changed projects are vectorised again."""
         self.register = [Project(str(p["id"]), p["title"], tuple(p["sdgs"]), "registre") for p in projects]
-        texts = [f"{p['title']}\n{p['description']}" for p in projects]
-        self.register_vectors = self.featurizer.transform(texts)[0] if texts else None
+        keys = [(p["id"], p.get("updated_at")) for p in projects]
+        stale = [(k, p) for k, p in zip(keys, projects) if k not in self._register_rows]
+        if stale:
+            rows, _ = self.featurizer.transform([f"{p['title']}\n{p['description']}" for _, p in stale])
+            self._register_rows.update((k, rows[i]) for i, (k, _) in enumerate(stale))
+        self._register_rows = {k: self._register_rows[k] for k in keys}
+        self.register_vectors = sp.vstack([self._register_rows[k] for k in keys]).tocsr() if keys else None
 
     def recommend(self, text: str | None = None, goals: list[int] | None = None, tagging=None) -> Recommendation:
         """For a text (tagged here unless its tagging is given) or for goals, main goal first."""
         if text is not None:
             tagging = tagging or self.tagger.tag([text])[0]
             weights = {g: tagging.scores[g] for g in tagging.goals}
+            if not weights:  # an empty text: nothing to build on
+                return Recommendation({}, None, [], [], [], [], ["aucun objectif identifié : pas de recommandation"])
             scores = tagging.scores
             main = tagging.main
             vector, chars = self.featurizer.transform([text])
@@ -362,10 +378,10 @@ class Recommender:
         Rationale and question come from the authored links (see _reason)."""
         k = self.knowledge
         ranker = k.ranker if k.ranker is not None else DEFAULT_RANKER
-        features = link_features(k, weights, scores, main, logit, p_main)
+        features = link_features(self.tables, weights, scores, main, logit, p_main)
         probability = _sigmoid(features @ ranker[:-1] + ranker[-1])
         source_weight = {g: (1.0 if g == main else w) for g, w in weights.items()}
-        conditional = k.cooccurrence / np.maximum(k.goal_counts[:, None], 1)
+        conditional = self.tables[1]
         ranked = []
         for goal in np.argsort(-probability, kind="stable") + 1:
             goal = int(goal)

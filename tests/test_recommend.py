@@ -99,3 +99,8 @@ def test_observed_links_count_the_register_too(tiny_tagger):
     before = {r["goal"]: r["count"] for r in knowledge.observed(6)}
     after = {r["goal"]: r["count"] for r in knowledge.observed(6, [(6, 3), (6, 3)])}
     assert after[3] == before.get(3, 0) + 2
+
+
+def test_empty_text_gets_no_recommendation_but_a_reason(recommender):
+    result = recommender.recommend("")
+    assert result.links == [] and result.warnings == ["aucun objectif identifié : pas de recommandation"]
