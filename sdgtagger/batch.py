@@ -80,7 +80,8 @@ def annotate(tagger, input_path: Path, output_path: Path, options: Options | Non
     out_fmt = detect_format(output_path, options.out_format)
     errors_path = errors_path_for(output_path)
     partial, errors_partial, state_path = _partial(output_path), _partial(errors_path), _state_path(output_path)
-    if output_path.exists() and not options.force:
+    resuming = options.resume and state_path.exists()
+    if output_path.exists() and not options.force and not resuming:
         raise InputError(f"{output_path} existe déjà : ajoutez --force pour le remplacer")
     if output_path.resolve() == input_path.resolve():
         raise InputError(f"{output_path} : la sortie ne peut pas remplacer l'entrée")
@@ -140,7 +141,8 @@ def _run(tagger, reader, options, state, state_path, partial, errors_partial, su
                 state.update(rows=state["rows"] + len(chunk), warnings=state["warnings"] + warned,
                              errors=state["errors"] + len(error_lines), in_offset=last.offset, in_line=last.line,
                              out_bytes=out.tell(), errors_bytes=errors.tell())
-                summary.messages.extend(json.loads(e)["error"] for e in error_lines[:20 - len(summary.messages)])
+                room = max(0, 20 - len(summary.messages))
+                summary.messages.extend(json.loads(e)["error"] for e in error_lines[:room])
                 _write_state(state_path, state)
                 if bar is not None:
                     bar.update(len(chunk))
@@ -255,21 +257,23 @@ def _write_state(path: Path, state: dict) -> None:
 
 
 def _finish(partial, errors_partial, output_path, errors_path, out_fmt, state, state_path) -> None:
-    """Turn the partial files into the final ones, atomically; then forget the state."""
-    if out_fmt == state["partial_format"]:
-        os.replace(partial, output_path)
-    else:
-        tmp = output_path.with_name(f".{output_path.name}.tmp")
-        records = _read_records(partial)
-        columns = state["columns"] or _json_columns(partial)
-        (write_csv if out_fmt == "csv" else write_xlsx)(records, tmp, columns)
-        os.replace(tmp, output_path)
-        partial.unlink()
+    """Turn the partial files into the final ones, atomically, errors file first and output last;
+    then forget the state. Each step can be redone, so a run killed anywhere in here resumes."""
     if state["errors"]:
-        os.replace(errors_partial, errors_path)
+        if errors_partial.exists():
+            os.replace(errors_partial, errors_path)
     else:
         errors_partial.unlink(missing_ok=True)
         errors_path.unlink(missing_ok=True)
+    if partial.exists():
+        if out_fmt == state["partial_format"]:
+            os.replace(partial, output_path)
+        else:
+            tmp = output_path.with_name(f".{output_path.name}.tmp")
+            columns = state["columns"] or _json_columns(partial)
+            (write_csv if out_fmt == "csv" else write_xlsx)(_read_records(partial), tmp, columns)
+            os.replace(tmp, output_path)
+            partial.unlink()
     state_path.unlink()
 
 
