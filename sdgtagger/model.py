@@ -27,6 +27,7 @@ from .text import FrenchAnalyzer, TOKEN_RE, normalise, strip_accents, tokenize
 
 N_GOALS = 17
 GOALS = tuple(range(1, N_GOALS + 1))
+MAIN_MARGIN = 2e-4  # the main goal's score stays visibly first after rounding to 4 decimals
 MAIN_OFFSETS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)  # candidate weights of the main-goal model
 _CACHE_LIMIT = 300_000  # forms remembered between documents; cleared when full so memory stays flat
 
@@ -298,11 +299,25 @@ class SDGModel:
         return self.predict(texts)[0]
 
     def predict(self, texts) -> tuple[np.ndarray, np.ndarray]:
-        """(scores, priority), each (n, 17). Priority orders the goals of a text, the main goal first:
-        the main-goal model's probability times the score (better top-1 on validation than either)."""
+        """(scores, priority), each (n, 17).
+
+        Priority orders the goals of a text, the main goal first: the main-goal model's probability
+        times the calibrated score (better top-1 than either alone). The main goal is the goal of
+        highest priority among those above their threshold (or overall, when none is); as the goal
+        the text is about, it applies at least as surely as any other, so its score is raised just
+        above the others' when needed. Scores then rank the goals as priority ranks the main one:
+        the highest score is the main goal. (Measured on validation: calibration unchanged, Brier
+        score slightly better.)"""
         logit, main = self.raw(*self.featurizer_.transform(texts))
         scores = self._calibrated(logit, main)
-        return scores, np.exp(main) * scores
+        priority = np.exp(main) * scores
+        ranked = np.where(scores >= self.thresholds_, priority, priority - 2.0)  # tagged goals first
+        lead = ranked.argmax(axis=1)
+        rows = np.arange(len(scores))
+        others = scores.copy()
+        others[rows, lead] = -1.0
+        scores[rows, lead] = np.maximum(scores[rows, lead], np.minimum(1.0, others.max(axis=1) + MAIN_MARGIN))
+        return scores, priority
 
     def contributions(self, text: str, goals: list[int]):
         """Per content-word contribution to each goal's logit: [(token, lemma, weights by goal)].

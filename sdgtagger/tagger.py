@@ -34,7 +34,7 @@ class Evidence:
 class Tagging:
     """The SDG profile of one text."""
     scores: dict[int, float]                 # every goal 1..17, calibrated probability
-    goals: list[int]                         # goals tagged, the one the text is most about first
+    goals: list[int]                         # goals tagged, strongest first: the main goal, then by score
     main: int | None
     warnings: list[str] = field(default_factory=list)
     evidence: dict[int, list[Evidence]] = field(default_factory=dict)
@@ -64,7 +64,6 @@ class Tagger:
         self.meta = meta
         self.knowledge = knowledge  # what the recommender needs (links, levers, project index)
         self.version = meta.get("version", "inconnue")
-        self.thresholds = np.asarray(model.thresholds_)
 
     @classmethod
     def load(cls, model_dir: str | Path | None = None) -> "Tagger":
@@ -88,15 +87,15 @@ class Tagger:
     def _tag_batch(self, texts: list[str], evidence: bool) -> list[Tagging]:
         warnings = [text_warnings(t) for t in texts]
         scored = [i for i, t in enumerate(texts) if t and t.strip()]
+        scored_set = set(scored)
         scores = np.zeros((len(texts), N_GOALS))
-        priority = np.zeros((len(texts), N_GOALS))
         if scored:
-            scores[scored], priority[scored] = self.model.predict([texts[i] for i in scored])
+            scores[scored] = self.model.predict([texts[i] for i in scored])[0]
         results = []
         for index, (text, row, notes) in enumerate(zip(texts, scores, warnings)):
-            order = np.argsort(-priority[index], kind="stable")
-            tagged = [int(j) + 1 for j in order if row[j] >= self.thresholds[j]]
-            if not tagged and index in scored:
+            order = np.argsort(-row, kind="stable")  # the main goal has the highest score (see predict)
+            tagged = [int(j) + 1 for j in order if row[j] >= self.model.thresholds_[j]]
+            if not tagged and index in scored_set:
                 tagged = [int(order[0]) + 1]
                 notes = notes + [LOW_CONFIDENCE]
             tagging = Tagging({g: float(row[g - 1]) for g in GOALS}, tagged,

@@ -34,8 +34,8 @@ class Scores:
         return data
 
 
-def evaluate_scores(scores: np.ndarray, priority: np.ndarray, thresholds: np.ndarray, labels: Labels) -> Scores:
-    """Tagging quality (scores against thresholds) and ranking quality (goals ordered by priority)."""
+def evaluate_scores(scores: np.ndarray, thresholds: np.ndarray, labels: Labels) -> Scores:
+    """Tagging quality (scores against thresholds) and ranking quality (goals ordered by score)."""
     y = labels.matrix().astype(bool)
     predicted = scores >= thresholds
     per_goal = {}
@@ -51,7 +51,7 @@ def evaluate_scores(scores: np.ndarray, priority: np.ndarray, thresholds: np.nda
     tp = np.sum(predicted & y)
     micro = 2 * tp / (predicted.sum() + y.sum()) if (predicted.sum() + y.sum()) else 0.0
     macro = float(np.mean([per_goal[g]["f1"] for g in GOALS]))
-    order = np.argsort(-priority, axis=1, kind="stable")
+    order = np.argsort(-scores, axis=1, kind="stable")
     main = labels.main()
     top1 = float(np.mean(order[:, 0] == main))
     top3 = float(np.mean([main[i] in order[i, :3] for i in range(len(main))]))
@@ -153,8 +153,8 @@ def model_card(meta: dict) -> str:
 
 
 def _score(model: SDGModel, examples) -> Scores:
-    scores, priority = model.predict([e.text for e in examples])
-    return evaluate_scores(scores, priority, model.thresholds_, Labels([list(e.sdgs) for e in examples]))
+    return evaluate_scores(model.scores([e.text for e in examples]), model.thresholds_,
+                           Labels([list(e.sdgs) for e in examples]))
 
 
 def evaluate(tagger, data_dir: Path | None = None, split: str = "test") -> Scores:
