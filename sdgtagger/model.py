@@ -23,7 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 from pathlib import Path
 
-from .text import FrenchAnalyzer, TOKEN_RE, normalise, strip_accents, tokenize
+from .text import FrenchAnalyzer, normalise, strip_accents, tokenize, words
 
 N_GOALS = 17
 GOALS = tuple(range(1, N_GOALS + 1))
@@ -57,7 +57,8 @@ class Featurizer:
         word_df: dict[str, int] = {}
         char_df: dict[str, int] = {}
         for text in texts:
-            lemmas = [self._lemma(f) for f in TOKEN_RE.findall(normalise(text).lower())]
+            forms = words(normalise(text))
+            lemmas = [self._lemma(f) for f in forms]
             content = [lem for lem in lemmas if lem]
             terms = set(content)
             if self.bigrams:
@@ -65,7 +66,7 @@ class Featurizer:
             for term in terms:
                 word_df[term] = word_df.get(term, 0) + 1
             grams = set()
-            for form in {f for f in TOKEN_RE.findall(normalise(text).lower()) if self._lemma(f)}:
+            for form in {f for f, lemma in zip(forms, lemmas) if lemma}:
                 grams.update(self._grams(form))
             for gram in grams:
                 char_df[gram] = char_df.get(gram, 0) + 1
@@ -131,7 +132,7 @@ class Featurizer:
         vocab = self.word_vocab_
         for text in texts:
             previous = None
-            for form in TOKEN_RE.findall(normalise(text).lower()):
+            for form in words(normalise(text)):
                 entry = self._form(form)
                 if entry is _STOP:
                     continue

@@ -8,7 +8,7 @@ import numpy as np
 
 from . import catalogue
 from .model import GOALS, N_GOALS, SDGModel, load_model
-from .text import TOO_SHORT_WORDS, TOKEN_RE, guess_language, normalise, sentences
+from .text import TOO_SHORT_WORDS, guess_language, normalise, sentences, words
 
 EVIDENCE_TERMS = 6
 LOW_CONFIDENCE = "aucun objectif n'atteint son seuil : le plus probable est proposé, à vérifier"
@@ -138,11 +138,11 @@ def text_warnings(text) -> list[str]:
     """Plain-French warnings: empty, too short, not French."""
     if not isinstance(text, str) or not text.strip():
         return ["texte vide : aucun score calculé"]
-    forms = TOKEN_RE.findall(normalise(text).lower())
+    forms = words(normalise(text))
     notes = []
-    words = [f for f in forms if not f.isdigit()]
-    if len(words) < TOO_SHORT_WORDS:
-        notes.append(f"texte trop court ({len(words)} mot{'s' if len(words) > 1 else ''}) : résultat peu fiable")
+    count = sum(1 for f in forms if not f.isdigit())
+    if count < TOO_SHORT_WORDS:
+        notes.append(f"texte trop court ({count} mot{'s' if count > 1 else ''}) : résultat peu fiable")
     language = guess_language(forms)
     if language and language != "français":
         notes.append(f"texte apparemment en {language}, pas en français : scores peu fiables")
