@@ -12,7 +12,7 @@ $(VENV)/.installed: pyproject.toml
 
 # Debian's Chromium for the browser tests (a test tool's own browser download does not work offline).
 chromium:
-	@command -v chromium >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium chromium-driver)
+	@command -v chromium >/dev/null || ($(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver)
 
 serve: $(VENV)/.installed
 	$(BIN)/sdgtagger serve
