@@ -320,8 +320,10 @@ def update_project(project_id: int, body: ProjectPatch, request: Request, who: s
                    register: Register = Depends(get_register)):
     """Correct a project or validate its goals (main goal first)."""
     changes = body.model_dump(exclude_unset=True)
-    if "sdgs" in changes and changes["sdgs"] is None:
-        raise HTTPException(422, [{"field": "sdgs", "message": "une liste d'objectifs est attendue", "type": "list_type"}])
+    for field in ("sdgs", "title", "description"):  # these can be changed, not emptied
+        if field in changes and changes[field] is None:
+            raise HTTPException(422, [{"field": field, "message": "valeur obligatoire : null n'est pas accepté",
+                                       "type": "missing"}])
     try:
         project = register.update(project_id, changes, changes.get("validated_by") or who)
     except NotFound as error:

@@ -239,3 +239,12 @@ def test_goal_links_authored_and_observed(client):
     assert any(l["goal"] == 3 for l in data["authored"])
     assert all({"count", "lift", "pmi"} <= set(o) for o in data["observed"])
     assert client.get("/api/v1/sdgs/18/links").status_code == 404
+
+
+def test_patch_cannot_empty_required_fields(client):
+    headers = {"X-API-Key": KEY}
+    saved = client.post("/api/v1/projects", headers=headers, json={"title": "Eau", "description": WATER}).json()
+    for field in ("title", "description", "sdgs"):
+        response = client.patch(f"/api/v1/projects/{saved['id']}", headers=headers, json={field: None})
+        assert response.status_code == 422 and response.json()["detail"][0]["field"] == field
+    assert client.patch(f"/api/v1/projects/{saved['id']}", headers=headers, json={"year": None}).status_code == 200
