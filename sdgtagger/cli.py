@@ -283,12 +283,13 @@ def register_examples(url: str):
 
 def _train(args) -> int:
     from .corpus import CorpusError
+    from .recommend import KnowledgeError
     from .training import train
 
     extra = register_examples(args.register) if args.register else []
     try:
         meta = train(args.data, args.output, extra_examples=extra, log=lambda m: print(m, file=sys.stderr))
-    except CorpusError as error:
+    except (CorpusError, KnowledgeError) as error:
         raise Failure(str(error)) from None
     test = meta["metrics"].get("test")
     print(f"modèle {meta['version']} écrit dans {args.output or 'models/'}", file=sys.stderr)

@@ -164,16 +164,21 @@ class Knowledge:
                 for l in sorted(self.links, key=lambda l: -abs(l.strength)) if l.source == goal]
 
 
-def build_knowledge(data_dir: Path, examples, tagger) -> Knowledge:
-    """Knowledge from training_data/knowledge and the labelled examples (corpus, register); the link
-    ranker is fitted on the projects of training_data/links_dev*.jsonl, tagged by ``tagger``."""
-    links = read_links(data_dir / "knowledge" / "links.yaml")
-    levers = read_levers(data_dir / "knowledge" / "funding.yaml")
+def read_knowledge(data_dir: Path) -> tuple[list[Link], list[Lever], list[dict]]:
+    """The authored knowledge of training_data/, checked: links, levers, link examples."""
+    return (read_links(data_dir / "knowledge" / "links.yaml"), read_levers(data_dir / "knowledge" / "funding.yaml"),
+            read_link_examples(data_dir))
+
+
+def build_knowledge(authored, examples, tagger) -> Knowledge:
+    """Knowledge from the authored files (see read_knowledge) and the labelled examples (corpus,
+    register); the link ranker is fitted on the link examples, tagged by ``tagger``."""
+    links, levers, link_examples = authored
     cooccurrence, counts = cooccurrences(e.sdgs for e in examples)
     projects = [Project(e.id, title_of(e.text), tuple(e.sdgs), "corpus") for e in examples]
     project_vectors, _ = tagger.model.featurizer_.transform([e.text for e in examples])
     knowledge = Knowledge(links, levers, cooccurrence, counts, len(examples), projects, project_vectors.tocsr())
-    knowledge.ranker = fit_ranker(knowledge, tagger, read_link_examples(data_dir))
+    knowledge.ranker = fit_ranker(knowledge, tagger, link_examples)
     return knowledge
 
 

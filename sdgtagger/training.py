@@ -68,7 +68,10 @@ def train(data_dir: Path | None = None, out_dir: Path | None = None, params: dic
     data_dir = Path(data_dir) if data_dir else default_data_dir()
     out_dir = Path(out_dir) if out_dir else default_model_dir()
     params = {**DEFAULT_PARAMS, **(params or {})}
+    from .recommend import build_knowledge, read_knowledge
+
     data = corpus_module.load(data_dir)
+    authored = read_knowledge(data_dir)  # checked before the long part
     extra_examples = list(extra_examples)
     log(f"corpus : {len(data.train)} entraînement, {len(data.validation)} validation, "
         f"{len(data.test)} test, {len(data.extra)} exemples du catalogue, {len(extra_examples)} du registre")
@@ -91,11 +94,9 @@ def train(data_dir: Path | None = None, out_dir: Path | None = None, params: dic
         "thresholds": {str(g): float(model.thresholds_[g - 1]) for g in GOALS},
         "metrics": metrics,
     }
-    from .recommend import build_knowledge
-
     from .tagger import Tagger
 
-    knowledge = build_knowledge(data_dir, data.train + data.validation + data.test + extra_examples,
+    knowledge = build_knowledge(authored, data.train + data.validation + data.test + extra_examples,
                                 Tagger(model, {}))
     save_model(model, knowledge, meta, out_dir)
     (out_dir / "README.md").write_text(model_card(meta), encoding="utf-8")
