@@ -19,9 +19,10 @@ import math
 import os
 from dataclasses import dataclass, field
 
+from pathlib import Path
+
 import numpy as np
 import scipy.sparse as sp
-from pathlib import Path
 
 from .text import FrenchAnalyzer, normalise, strip_accents, tokenize, words
 
@@ -225,6 +226,11 @@ class SDGModel:
     min_df: int = 2
     featurizer_: Featurizer | None = field(default=None, repr=False)
 
+    def params(self) -> dict:
+        """The hyperparameters, as recorded in meta.json."""
+        return {"C": self.C, "main_C": self.main_C, "char_weight": self.char_weight,
+                "main_weight": self.main_weight, "char_ngrams": list(self.char_ngrams), "min_df": self.min_df}
+
     def fit(self, texts, labels: Labels, val_texts, val_labels: Labels, analyzer: FrenchAnalyzer,
             sample_weight=None):
         from sklearn.linear_model import LogisticRegression
@@ -300,6 +306,9 @@ class SDGModel:
         return self.predict(texts)[0]
 
     def predict(self, texts) -> tuple[np.ndarray, np.ndarray]:
+        return self.predict_features(*self.featurizer_.transform(texts))
+
+    def predict_features(self, Xw, Xc) -> tuple[np.ndarray, np.ndarray]:
         """(scores, priority), each (n, 17).
 
         Priority orders the goals of a text, the main goal first: the main-goal model's probability
@@ -309,7 +318,7 @@ class SDGModel:
         above the others' when needed. Scores then rank the goals as priority ranks the main one:
         the highest score is the main goal. (Measured on validation: calibration unchanged, Brier
         score slightly better.)"""
-        logit, main = self.raw(*self.featurizer_.transform(texts))
+        logit, main = self.raw(Xw, Xc)
         scores = self._calibrated(logit, main)
         priority = np.exp(main) * scores
         ranked = np.where(scores >= self.thresholds_, priority, priority - 2.0)  # tagged goals first
@@ -320,15 +329,15 @@ class SDGModel:
         scores[rows, lead] = np.maximum(scores[rows, lead], np.minimum(1.0, others.max(axis=1) + MAIN_MARGIN))
         return scores, priority
 
-    def contributions(self, text: str, goals: list[int]):
+    def contributions(self, text: str, goals: list[int], features=None):
         """Per content-word contribution to each goal's logit: [(token, lemma, weights by goal)].
 
         A feature's share of the logit (value x weight) is split evenly among the occurrences that
         produced it; a bigram gives half to each of its two words. The shares add up to the logit
-        minus the bias.
+        minus the bias. ``features``: the text's (words, characters) rows, when already computed.
         """
         f = self.featurizer_
-        Xw, Xc = f.transform([text])
+        Xw, Xc = features if features is not None else f.transform([text])
         occurrences = f.occurrences(text)
         columns = [g - 1 for g in goals]
         blocks = []

@@ -87,29 +87,31 @@ class Tagger:
     def _tag_batch(self, texts: list[str], evidence: bool) -> list[Tagging]:
         warnings = [text_warnings(t) for t in texts]
         scored = [i for i, t in enumerate(texts) if t and t.strip()]
-        scored_set = set(scored)
+        row_of = {index: position for position, index in enumerate(scored)}  # text index -> feature row
         scores = np.zeros((len(texts), N_GOALS))
         if scored:
-            scores[scored] = self.model.predict([texts[i] for i in scored])[0]
+            Xw, Xc = self.model.featurizer_.transform([texts[i] for i in scored])
+            scores[scored] = self.model.predict_features(Xw, Xc)[0]
         results = []
         for index, (text, row, notes) in enumerate(zip(texts, scores, warnings)):
             order = np.argsort(-row, kind="stable")  # the main goal has the highest score (see predict)
             tagged = [int(j) + 1 for j in order if row[j] >= self.model.thresholds_[j]]
-            if not tagged and index in scored_set:
+            if not tagged and index in row_of:
                 tagged = [int(order[0]) + 1]
                 notes = notes + [LOW_CONFIDENCE]
             tagging = Tagging({g: float(row[g - 1]) for g in GOALS}, tagged,
                               tagged[0] if tagged else None, notes)
             if evidence and tagged:
-                tagging.evidence = self.explain(text, tagged)
+                position = row_of[index]
+                tagging.evidence = self.explain(text, tagged, (Xw[position], Xc[position]))
             results.append(tagging)
         return results
 
-    def explain(self, text: str, goals: list[int]) -> dict[int, list[Evidence]]:
+    def explain(self, text: str, goals: list[int], features=None) -> dict[int, list[Evidence]]:
         """For each goal, the words that pushed its score most, with their sentence."""
         text = normalise(text)
         spans = sentences(text)
-        occurrences = self.model.contributions(text, goals)
+        occurrences = self.model.contributions(text, goals, features)
         result = {}
         for column, goal in enumerate(goals):
             by_lemma: dict[str, list] = {}

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__, corpus as corpus_module
-from .model import GOALS, N_GOALS, Labels, SDGModel, save_model
+from .model import GOALS, N_GOALS, Labels, SDGModel, default_model_dir, save_model
+from .recommend import build_knowledge, read_knowledge
+from .tagger import Tagger
 from .text import FrenchAnalyzer
-
-DEFAULT_PARAMS = {"C": 10.0, "main_C": 10.0, "char_weight": 1.0, "main_weight": 2.0}
 
 
 def default_data_dir() -> Path:
@@ -63,13 +63,9 @@ def evaluate_scores(scores: np.ndarray, thresholds: np.ndarray, labels: Labels) 
 def train(data_dir: Path | None = None, out_dir: Path | None = None, params: dict | None = None,
           extra_examples=(), log=print) -> dict:
     """Fit the model on the training split, tune on validation, score on test, write the folder."""
-    from .model import default_model_dir
-
     data_dir = Path(data_dir) if data_dir else default_data_dir()
     out_dir = Path(out_dir) if out_dir else default_model_dir()
-    params = {**DEFAULT_PARAMS, **(params or {})}
-    from .recommend import build_knowledge, read_knowledge
-
+    data_sha256 = corpus_module.data_hash(data_dir)
     data = corpus_module.load(data_dir)
     authored = read_knowledge(data_dir)  # checked before the long part
     extra_examples = list(extra_examples)
@@ -77,7 +73,7 @@ def train(data_dir: Path | None = None, out_dir: Path | None = None, params: dic
         f"{len(data.test)} test, {len(data.extra)} exemples du catalogue, {len(extra_examples)} du registre")
     train_set = data.train + data.extra + extra_examples
     weights = [e.weight for e in train_set]
-    model = SDGModel(**params).fit(
+    model = SDGModel(**(params or {})).fit(
         [e.text for e in train_set], Labels([list(e.sdgs) for e in train_set]),
         [e.text for e in data.validation], Labels([list(e.sdgs) for e in data.validation]),
         FrenchAnalyzer.from_spacy(), sample_weight=weights)
@@ -85,17 +81,15 @@ def train(data_dir: Path | None = None, out_dir: Path | None = None, params: dic
     if data.test:
         metrics["test"] = _score(model, data.test).to_dict()
     meta = {
-        "version": f"{__version__}+{corpus_module.data_hash(data_dir)[:10]}",
+        "version": f"{__version__}+{data_sha256[:10]}",
         "sdgtagger": __version__,
-        "training_data_sha256": corpus_module.data_hash(data_dir),
-        "params": params,
+        "training_data_sha256": data_sha256,
+        "params": model.params(),
         "counts": {"train": len(data.train), "validation": len(data.validation), "test": len(data.test),
                    "extra": len(data.extra), "register": len(extra_examples)},
         "thresholds": {str(g): float(model.thresholds_[g - 1]) for g in GOALS},
         "metrics": metrics,
     }
-    from .tagger import Tagger
-
     knowledge = build_knowledge(authored, data.train + data.validation + data.test + extra_examples,
                                 Tagger(model, {}))
     save_model(model, knowledge, meta, out_dir)
