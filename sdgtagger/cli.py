@@ -231,6 +231,8 @@ def _readable_recommendation(tagging, recommendation) -> str:
         lines.append(f"  {link['goal']:>2}  {link['name']} — {link['kind']} ({link['strength']:+d}) depuis l'ODD "
                      f"{', '.join(map(str, link['from']))}")
         lines.append(f"      Pourquoi : {link['why']}")
+        if link.get("raised_for_similar", 0) >= 0.25:
+            lines.append(f"      Soulevé pour {100 * link['raised_for_similar']:.0f} % des projets proches annotés")
         lines.append(f"      Question : {link['question']}")
     if recommendation.targets:
         lines.append("Cibles :")

@@ -401,7 +401,7 @@ def _best_threshold(scores: np.ndarray, truth: np.ndarray) -> float:
 # -- the model folder ----------------------------------------------------------------------
 ARTIFACT = "sdgtagger.joblib"
 META = "meta.json"
-FORMAT = 1  # bump when the artifact's structure changes
+FORMAT = 2  # bump when the artifact's structure changes
 
 
 class ModelError(RuntimeError):

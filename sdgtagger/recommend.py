@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import permutations
 from pathlib import Path
 from typing import Literal
@@ -138,6 +138,14 @@ class Knowledge:
     projects: list[Project] = field(default_factory=list)
     project_vectors: sp.csr_matrix | None = None   # word TF-IDF rows of the projects
     ranker: np.ndarray | None = None   # weights of the link features (see link_features), bias last
+    # the link examples (links_dev*.jsonl): word TF-IDF rows, their goals and the links advisers expect
+    example_vectors: sp.csr_matrix | None = None
+    example_sdgs: np.ndarray | None = None        # (n, 17) 0/1
+    example_expected: np.ndarray | None = None    # (n, 17) 0/1
+
+    def project_labels(self) -> np.ndarray:
+        """(projects, 17) 0/1: the goals of each corpus project."""
+        return goal_matrix(p.sdgs for p in self.projects)
 
     def observed(self, goal: int, more_label_sets=()) -> list[dict]:
         """Data-driven links from a goal: documents labelled with both (corpus, plus e.g. the register),
@@ -176,10 +184,52 @@ def build_knowledge(authored, examples, tagger) -> Knowledge:
     links, levers, link_examples = authored
     cooccurrence, counts = cooccurrences(e.sdgs for e in examples)
     projects = [Project(e.id, title_of(e.text), tuple(e.sdgs), "corpus") for e in examples]
-    project_vectors, _ = tagger.model.featurizer_.transform([e.text for e in examples])
+    featurizer = tagger.model.featurizer_
+    project_vectors, _ = featurizer.transform([e.text for e in examples])
     knowledge = Knowledge(links, levers, cooccurrence, counts, len(examples), projects, project_vectors.tocsr())
-    knowledge.ranker = fit_ranker(knowledge, tagger, link_examples)
+    return with_link_examples(knowledge, tagger, link_examples)
+
+
+def with_link_examples(knowledge: Knowledge, tagger, rows: list[dict]) -> Knowledge:
+    """The knowledge with these link examples as neighbours, and the ranker fitted on them."""
+    if rows:
+        knowledge = replace(knowledge,
+                            example_vectors=tagger.model.featurizer_.transform([r["text"] for r in rows])[0].tocsr(),
+                            example_sdgs=goal_matrix(r.get("sdgs", ()) for r in rows),
+                            example_expected=goal_matrix(r["expected"] for r in rows))
+    else:
+        knowledge = replace(knowledge, example_vectors=None, example_sdgs=None, example_expected=None)
+    knowledge.ranker = fit_ranker(knowledge, tagger, rows)
     return knowledge
+
+
+def goal_matrix(label_sets) -> np.ndarray:
+    rows = [[g in set(goals) for g in range(1, N_GOALS + 1)] for goals in label_sets]
+    return np.array(rows, dtype=np.float64).reshape(len(rows), N_GOALS)
+
+
+KNN_PROJECTS = 30   # corpus projects most like the text, whose goals vote
+KNN_EXAMPLES = 10   # annotated link examples most like the text, whose expected links vote
+
+
+def neighbour_votes(similarity: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    """(17,) the share of each goal among the k items most similar to a text, weighted by similarity."""
+    if labels is None or not len(similarity):
+        return np.zeros(N_GOALS)
+    top = np.argsort(-similarity, kind="stable")[:k]
+    weight = np.maximum(similarity[top], 0.0)
+    total = weight.sum()
+    return weight @ labels[top] / total if total > 0 else np.zeros(N_GOALS)
+
+
+def label_similarity(goals, labels: np.ndarray | None) -> np.ndarray:
+    """Jaccard similarity of a list of goals with each row of a (n, 17) label matrix: the neighbours
+    of a project given by its goals rather than its text."""
+    if labels is None:
+        return np.zeros(0)
+    given = np.array([g in set(goals) for g in range(1, N_GOALS + 1)], dtype=np.float64)
+    shared = labels @ given
+    return shared / np.maximum(labels.sum(axis=1) + given.sum() - shared, 1.0)
 
 
 def read_link_examples(data_dir: Path) -> list[dict]:
@@ -207,12 +257,14 @@ def link_tables(knowledge: Knowledge) -> tuple[np.ndarray, np.ndarray]:
 
 
 def link_features(tables, weights: dict[int, float], scores: dict[int, float], main: int | None,
-                  logit: np.ndarray, p_main: np.ndarray) -> np.ndarray:
+                  logit: np.ndarray, p_main: np.ndarray, votes: np.ndarray) -> np.ndarray:
     """(17, n) features of each goal as a link of a project: authored links from the main goal and
     from the other goals (strength/3, weighted by score), the text's own score for the goal, corpus
     co-occurrence with the main and the other goals, one indicator per goal (how often advisers
-    raise it whatever the project), and the classifier's view of the text: the goal's logit (it
-    keeps the differences the calibrated score flattens) and its main-goal probability."""
+    raise it whatever the project), the classifier's view of the text: the goal's logit (it
+    keeps the differences the calibrated score flattens) and its main-goal probability; and the
+    neighbours' votes (17, 2): the goals of the most similar corpus projects, and the links
+    advisers expected for the most similar annotated examples (see neighbour_votes)."""
     strength, conditional = tables
     main_row = np.zeros(N_GOALS)
     others = np.zeros(N_GOALS)
@@ -225,28 +277,47 @@ def link_features(tables, weights: dict[int, float], scores: dict[int, float], m
     from_main = main_row @ strength
     columns = [from_main, others @ strength, own, main_row @ conditional, others @ conditional, from_main * own]
     classifier = [p_main, np.clip(logit, -10, 10) / 10, (from_main > 0) * p_main]
-    return np.column_stack(columns + [np.eye(N_GOALS)] + classifier)
+    return np.column_stack(columns + [np.eye(N_GOALS)] + classifier + [votes])
+
+
+RANKER_C = 3.0   # inverse regularisation of the link ranker
 
 
 def fit_ranker(knowledge: Knowledge, tagger, rows: list[dict]) -> np.ndarray | None:
-    """Logistic regression of "the adviser expects this link" on link_features (main goal excluded)."""
+    """Logistic regression of "the adviser expects this link" on link_features (main goal excluded),
+    over the knowledge's link examples ``rows``."""
     from sklearn.linear_model import LogisticRegression
 
     if not rows:
         return None
+    features, labels = ranker_examples(knowledge, tagger, rows)
+    clf = LogisticRegression(C=RANKER_C, max_iter=3000).fit(features, labels)
+    return np.append(clf.coef_[0], clf.intercept_[0])
+
+
+def ranker_examples(knowledge: Knowledge, tagger, rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+    """The ranker's training rows: link_features of every goal but the main one, for each link
+    example (``rows``, the examples the knowledge keeps, in its order), and whether advisers expect
+    it. An example's neighbours are the other examples: it does not vote for itself."""
     texts = [r["text"] for r in rows]
     tables = link_tables(knowledge)
-    logits, main_logprobs = tagger.model.raw(*tagger.model.featurizer_.transform(texts))
+    vectors, chars = tagger.model.featurizer_.transform(texts)
+    logits, main_logprobs = tagger.model.raw(vectors, chars)
+    to_projects = (vectors @ knowledge.project_vectors.T).toarray()
+    to_examples = (vectors @ knowledge.example_vectors.T).toarray()
+    np.fill_diagonal(to_examples, -1.0)
+    project_labels = knowledge.project_labels()
     features, labels = [], []
-    for row, tagging, logit, main_logprob in zip(rows, tagger.tag(texts, evidence=False), logits, main_logprobs):
+    for i, (row, tagging) in enumerate(zip(rows, tagger.tag(texts, evidence=False))):
         weights = {g: tagging.scores[g] for g in tagging.goals}
-        x = link_features(tables, weights, tagging.scores, tagging.main, logit, np.exp(main_logprob))
+        votes = np.column_stack([neighbour_votes(to_projects[i], project_labels, KNN_PROJECTS),
+                                 neighbour_votes(to_examples[i], knowledge.example_expected, KNN_EXAMPLES)])
+        x = link_features(tables, weights, tagging.scores, tagging.main, logits[i], np.exp(main_logprobs[i]), votes)
         for goal in range(1, 18):
             if goal != tagging.main:
                 features.append(x[goal - 1])
                 labels.append(goal in row["expected"])
-    clf = LogisticRegression(C=3.0, max_iter=3000).fit(np.array(features), np.array(labels))
-    return np.append(clf.coef_[0], clf.intercept_[0])
+    return np.array(features), np.array(labels)
 
 
 def _target_terms(featurizer, targets) -> sp.csr_matrix:
@@ -291,9 +362,9 @@ TARGETS_FOR_MAIN = 3
 SIMILAR_SHOWN = 5
 LEVERS_SHOWN = 5
 # Without links dev files to fit the ranker: authored links (main goal first), the text's own score,
-# corpus co-occurrence, and a small lift for the cross-cutting goals.
+# corpus co-occurrence, a small lift for the cross-cutting goals, and the neighbours' votes.
 DEFAULT_RANKER = np.array([1.0, 0.6, 0.3, 1.0, 0.6, 1.0] + [0.2 if g in (5, 13) else 0.0 for g in range(1, 18)]
-                          + [0.0, 0.3, 0.0, -1.0])
+                          + [0.0, 0.3, 0.0] + [1.0, 1.0] + [-1.0])
 # Every French cooperation project is asked about gender equality and climate (the OECD DAC policy
 # markers): when no authored link explains such a suggestion, these reasons do.
 CROSS_CUTTING_REASONS = {
@@ -335,9 +406,17 @@ class Recommender:
         self.tables = link_tables(knowledge)
         self.targets = catalogue.targets()
         self.target_terms = _target_terms(self.featurizer, self.targets)
+        # the matrices a text is compared with, transposed once: a sparse row times a CSR matrix is
+        # several times faster than the matrix times the row's transpose
+        self._target_terms_t = self.target_terms.T.tocsr()
+        self._target_rows = [(row.indices, row.data) for row in self.target_terms]
+        self._projects_t = knowledge.project_vectors.T.tocsr()
+        self._examples_t = knowledge.example_vectors.T.tocsr() if knowledge.example_vectors is not None else None
+        self._register_t = None
         self.register: list[Project] = []
         self.register_vectors = None
         self._register_rows: dict = {}   # (id, updated_at) -> vector row
+        self.project_labels = knowledge.project_labels()
 
     def set_register(self, projects: list[dict]) -> None:
         """Projects of the register, offered as similar projects too (the service calls this after
@@ -350,6 +429,7 @@ class Recommender:
             self._register_rows.update((k, rows[i]) for i, (k, _) in enumerate(stale))
         self._register_rows = {k: self._register_rows[k] for k in keys}
         self.register_vectors = sp.vstack([self._register_rows[k] for k in keys]).tocsr() if keys else None
+        self._register_t = self.register_vectors.T.tocsr() if keys else None
 
     def recommend(self, text: str | None = None, goals: list[int] | None = None, tagging=None) -> Recommendation:
         """For a text (tagged here unless its tagging is given) or for goals, main goal first."""
@@ -363,6 +443,8 @@ class Recommender:
             vector, chars = self.featurizer.transform([text])
             logit, main_logprob = self.tagger.model.raw(vector, chars)
             classifier = (logit[0], np.exp(main_logprob[0]))
+            to_projects = self._to_projects(vector)
+            to_examples = self._to_examples(vector) if self._examples_t is not None else None
         else:
             if not goals:
                 raise ValueError("donnez un texte ou au moins un objectif")
@@ -373,17 +455,31 @@ class Recommender:
             vector = self.featurizer.transform([query])[0]
             given = np.array([g in weights for g in range(1, 18)], dtype=float)
             classifier = (20 * given - 10, np.eye(N_GOALS)[main - 1])
-        links, warnings = self._links(weights, scores, main, *classifier)
+            # neighbours by their goals: the projects and examples that share most of these goals
+            to_projects = label_similarity(goals, self.project_labels)
+            to_examples = label_similarity(goals, self.knowledge.example_sdgs)
+        votes = np.column_stack([neighbour_votes(to_projects, self.project_labels, KNN_PROJECTS),
+                                 neighbour_votes(to_examples, self.knowledge.example_expected, KNN_EXAMPLES)])
+        links, warnings = self._links(weights, scores, main, *classifier, votes)
+        corpus_similarity = to_projects if text is not None else self._to_projects(vector)
         return Recommendation(weights, main, links, self._targets(vector, weights, main),
-                              self._similar(vector, weights, main), self._funding(weights, main), warnings)
+                              self._similar(vector, weights, main, corpus_similarity),
+                              self._funding(weights, main), warnings)
 
-    def _links(self, weights: dict[int, float], scores: dict[int, float], main: int | None, logit, p_main):
+    def _to_projects(self, vector) -> np.ndarray:
+        return (vector @ self._projects_t).toarray().ravel()
+
+    def _to_examples(self, vector) -> np.ndarray:
+        return (vector @ self._examples_t).toarray().ravel()
+
+    def _links(self, weights: dict[int, float], scores: dict[int, float], main: int | None, logit, p_main, votes):
         """Goals the project touches or should consider, best first: the probability that an adviser
         raises the goal, from link_features and the ranker fitted at training on the links dev files.
-        Rationale and question come from the authored links (see _reason)."""
+        Rationale and question come from the authored links (see _reason); raised_for_similar is the
+        share of the most similar annotated projects for which advisers raised the goal."""
         k = self.knowledge
         ranker = k.ranker if k.ranker is not None else DEFAULT_RANKER
-        features = link_features(self.tables, weights, scores, main, logit, p_main)
+        features = link_features(self.tables, weights, scores, main, logit, p_main, votes)
         probability = _sigmoid(features @ ranker[:-1] + ranker[-1])
         source_weight = {g: (1.0 if g == main else w) for g, w in weights.items()}
         conditional = self.tables[1]
@@ -396,7 +492,7 @@ class Recommender:
                                     for l in self.incoming.get(goal, []) if l.source in source_weight),
                                    key=lambda pair: -pair[0])
             ranked.append({"goal": goal, "name": catalogue.name(goal), "score": round(float(probability[goal - 1]), 4),
-                           "tagged": goal in weights,
+                           "tagged": goal in weights, "raised_for_similar": round(float(votes[goal - 1, 1]), 3),
                            **self._reason(goal, contributions, source_weight, conditional, main)})
             if len(ranked) == LINKS_SHOWN:
                 break
@@ -438,7 +534,7 @@ class Recommender:
         """For each tagged goal (strongest first), its targets whose words the text uses most: the sum
         of the text's TF-IDF weights over the target's words, each word weighted by how few targets
         use it (so "forage" points to 6.1 more than "eau" does)."""
-        similarity = np.asarray((self.target_terms @ vector.T).todense()).ravel()
+        similarity = (vector @ self._target_terms_t).toarray().ravel()
         query = dict(zip(vector.indices, vector.data))
         terms = self.featurizer.word_terms()
         result = []
@@ -446,33 +542,33 @@ class Recommender:
             rows = [i for i, t in enumerate(self.targets) if t.goal == goal and similarity[i] > 0]
             rows.sort(key=lambda i: -similarity[i])
             for i in rows[:TARGETS_FOR_MAIN if goal == main else TARGETS_PER_GOAL]:
-                row = self.target_terms[i]
-                shared = sorted(((query[j] * v, terms[j]) for j, v in zip(row.indices, row.data) if j in query),
+                indices, data = self._target_rows[i]
+                shared = sorted(((query[j] * v, terms[j]) for j, v in zip(indices, data) if j in query),
                                 reverse=True)
                 result.append({"target": self.targets[i].target, "goal": goal,
                                "description": self.targets[i].description,
                                "score": round(float(similarity[i]), 4), "evidence": [t for _, t in shared[:5]]})
         return result
 
-    def _similar(self, vector, weights: dict[int, float], main: int | None) -> list[dict]:
-        pools = [(self.knowledge.projects, self.knowledge.project_vectors)]
+    def _similar(self, vector, weights: dict[int, float], main: int | None, corpus_similarity) -> list[dict]:
+        pools = [(self.knowledge.projects, self.knowledge.project_vectors, corpus_similarity)]
         if self.register_vectors is not None:
-            pools.append((self.register, self.register_vectors))
+            pools.append((self.register, self.register_vectors, (vector @ self._register_t).toarray().ravel()))
         query = dict(zip(vector.indices, vector.data))
         terms = self.featurizer.word_terms()
         candidates = []
-        for projects, vectors in pools:
-            similarity = np.asarray((vectors @ vector.T).todense()).ravel()
+        for projects, vectors, similarity in pools:
             for i in np.argsort(-similarity)[:50]:
                 if similarity[i] <= 0.05 or similarity[i] > 0.98:   # unrelated, or the text itself
                     continue
                 project = projects[i]
                 other_theme = bool(project.sdgs) and project.sdgs[0] != main
                 candidates.append((similarity[i] * (1 + OTHER_THEME_BONUS * other_theme), similarity[i], project,
-                                   vectors[i], other_theme))
+                                   vectors, i, other_theme))
         candidates.sort(key=lambda c: -c[0])
         result = []
-        for score, _, project, row, other_theme in candidates[:SIMILAR_SHOWN]:
+        for score, _, project, vectors, i, other_theme in candidates[:SIMILAR_SHOWN]:
+            row = vectors[i]   # slicing a sparse row is slow: only for the projects shown
             shared_terms = sorted(((query[j] * v, terms[j]) for j, v in zip(row.indices, row.data) if j in query),
                                   reverse=True)[:4]
             shared_goals = [g for g in project.sdgs if g in weights]

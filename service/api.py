@@ -151,6 +151,8 @@ class LinkOut(BaseModel):
     question: str
     tagged: bool
     observed_lift: float | None
+    raised_for_similar: float = Field(description="part des projets annotés les plus proches pour lesquels "
+                                                  "des conseillers ont soulevé cet ODD (0 à 1)")
 
     model_config = ConfigDict(populate_by_name=True)
 

@@ -1,6 +1,7 @@
 """Recommendations: the knowledge files, the recommender, its faces (CLI, API, picture)."""
 import json
 
+import numpy as np
 import pytest
 
 from sdgtagger.recommend import KnowledgeError, Recommender, read_levers, read_links
@@ -104,3 +105,58 @@ def test_observed_links_count_the_register_too(tiny_tagger):
 def test_empty_text_gets_no_recommendation_but_a_reason(recommender):
     result = recommender.recommend("")
     assert result.links == [] and result.warnings == ["aucun objectif identifié : pas de recommandation"]
+
+
+def test_neighbour_votes_weigh_the_k_most_similar():
+    from sdgtagger.recommend import goal_matrix, neighbour_votes
+    labels = goal_matrix([[3], [3, 5], [13], [1]])
+    votes = neighbour_votes(np.array([0.6, 0.2, 0.2, 0.0]), labels, k=3)
+    assert votes[2] == pytest.approx(0.8) and votes[4] == pytest.approx(0.2) and votes[12] == pytest.approx(0.2)
+    assert votes[0] == 0.0   # the fourth project is beyond k
+    assert not neighbour_votes(np.zeros(4), labels, k=3).any()
+    assert not neighbour_votes(np.zeros(0), None, k=3).any()
+
+
+def test_label_similarity_is_jaccard_on_goals():
+    from sdgtagger.recommend import goal_matrix, label_similarity
+    similarity = label_similarity([6, 3], goal_matrix([[6, 3], [6], [2, 15]]))
+    assert similarity.tolist() == pytest.approx([1.0, 0.5, 0.0])
+
+
+LINK_EXAMPLES = [
+    {"text": "Forages, latrines et comité de gestion de l'eau dans trois villages du Sahel.", "sdgs": [6],
+     "expected": [3, 5]},
+    {"text": "Forages et bornes-fontaines pour les hameaux, comité de l'eau et latrines.", "sdgs": [6],
+     "expected": [4, 13]},
+    {"text": "Maraîchage des femmes et cantine scolaire au village.", "sdgs": [2], "expected": [1, 4]},
+]
+
+
+def test_a_link_example_does_not_vote_for_itself_when_the_ranker_learns(tiny_tagger):
+    from sdgtagger.recommend import ranker_examples, with_link_examples
+    knowledge = with_link_examples(tiny_tagger.knowledge, tiny_tagger, LINK_EXAMPLES)
+    features, labels = ranker_examples(knowledge, tiny_tagger, LINK_EXAMPLES)
+    first = features[:16]                 # the first example's 16 candidate goals, main excluded
+    main = tiny_tagger.tag([LINK_EXAMPLES[0]["text"]], evidence=False)[0].main
+    goals = [g for g in range(1, 18) if g != main]
+    votes = dict(zip(goals, first[:, -1]))
+    assert votes[4] > 0 and votes[13] > 0        # its neighbour's links
+    assert votes[3] == 0 and votes[5] == 0       # not its own
+    assert labels[:16].sum() == 2
+
+
+def test_links_advisers_raised_for_similar_projects_come_first(tiny_tagger):
+    from sdgtagger.recommend import with_link_examples
+    knowledge = with_link_examples(tiny_tagger.knowledge, tiny_tagger, LINK_EXAMPLES)
+    links = Recommender(tiny_tagger, knowledge).recommend(LINK_EXAMPLES[0]["text"]).links
+    raised = {l["goal"]: l["raised_for_similar"] for l in links}
+    assert raised.get(3, 0) > 0 and raised.get(5, 0) > 0
+    assert all(0.0 <= share <= 1.0 for share in raised.values())
+
+
+def test_recommendation_for_goals_uses_the_examples_with_those_goals(tiny_tagger):
+    from sdgtagger.recommend import with_link_examples
+    knowledge = with_link_examples(tiny_tagger.knowledge, tiny_tagger, LINK_EXAMPLES)
+    links = Recommender(tiny_tagger, knowledge).recommend(goals=[2]).links
+    raised = {l["goal"]: l["raised_for_similar"] for l in links}
+    assert raised.get(1) == pytest.approx(1.0) or raised.get(4) == pytest.approx(1.0)

@@ -95,7 +95,9 @@
       const data = await call("POST", "/api/v1/recommend", {text});
       document.getElementById("liens").innerHTML = data.links.slice(0, 6).map(l =>
         `<li><strong>ODD ${l.goal} — ${escape(l.name)}</strong> <span class="kind ${l.kind}">${l.kind} (${l.strength > 0 ? "+" : ""}${l.strength}, depuis l'ODD ${l.from[0]})</span>` +
-        `<br>${escape(l.why)}<br><em>Question au porteur : ${escape(l.question)}</em></li>`).join("");
+        `<br>${escape(l.why)}` +
+        (l.raised_for_similar >= 0.25 ? ` <span class="hint">(soulevé pour ${Math.round(100 * l.raised_for_similar)} % des projets proches annotés)</span>` : "") +
+        `<br><em>Question au porteur : ${escape(l.question)}</em></li>`).join("");
       document.getElementById("arbitrages").innerHTML = data.warnings.map(w => `<li>${escape(w)}</li>`).join("");
       document.getElementById("cibles").innerHTML = data.targets.map(t =>
         `<li><strong>${t.target}</strong> ${escape(t.description)}${t.evidence.length ? ` <span class="hint">(${t.evidence.map(escape).join(", ")})</span>` : ""}</li>`).join("") || "<li>Aucune cible ne ressort du texte.</li>";
