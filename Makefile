@@ -24,3 +24,4 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_tagger.py
 	$(BIN)/python bench/bench_service.py
 	$(BIN)/python bench/bench_archives.py
+	$(BIN)/python bench/bench_links.py

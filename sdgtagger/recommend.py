@@ -209,7 +209,7 @@ def goal_matrix(label_sets) -> np.ndarray:
 
 
 KNN_PROJECTS = 30   # corpus projects most like the text, whose goals vote
-KNN_EXAMPLES = 10   # annotated link examples most like the text, whose expected links vote
+KNN_EXAMPLES = 20   # annotated link examples most like the text, whose expected links vote
 
 
 def neighbour_votes(similarity: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
@@ -280,7 +280,7 @@ def link_features(tables, weights: dict[int, float], scores: dict[int, float], m
     return np.column_stack(columns + [np.eye(N_GOALS)] + classifier + [votes])
 
 
-RANKER_C = 3.0   # inverse regularisation of the link ranker
+RANKER_C = 1.0   # inverse regularisation of the link ranker
 
 
 def fit_ranker(knowledge: Knowledge, tagger, rows: list[dict]) -> np.ndarray | None:
