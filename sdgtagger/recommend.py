@@ -502,11 +502,14 @@ class Recommender:
 
     def _reason(self, goal, contributions, source_weight, conditional, main) -> dict:
         """Kind, strength, sources, rationale and question: from the authored links when there are
-        some, else from the corpus or the cross-cutting markers."""
+        some (the link from the main goal, what the project is about, else the kind that weighs
+        most and its strongest link), else from the corpus or the cross-cutting markers."""
         if contributions:
-            by_kind = {kind: sum(c for c, l in contributions if l.kind == kind) for kind in ("synergie", "arbitrage")}
-            kind = max(by_kind, key=by_kind.get)
-            lead = next(l for _, l in contributions if l.kind == kind)
+            lead = next((l for _, l in contributions if l.source == main), None)
+            if lead is None:
+                by_kind = {kind: sum(c for c, l in contributions if l.kind == kind) for kind in ("synergie", "arbitrage")}
+                lead = next(l for _, l in contributions if l.kind == max(by_kind, key=by_kind.get))
+            kind = lead.kind
             sources = [lead.source] + [l.source for _, l in contributions if l.source != lead.source]
             return {"kind": kind, "strength": lead.strength, "from": sources, "why": lead.why,
                     "question": lead.question, "observed_lift": self._lift(lead.source, goal)}

@@ -44,3 +44,14 @@ def test_expected_links_recall_at_5(recommender):
     assert found / expected >= 0.8, f"rappel@5 = {found / expected:.3f}"
 
 
+
+def test_a_link_is_explained_from_the_main_goal_first(recommender):
+    """A link the knowledge makes from the project's main goal gives the reason and the question:
+    for the Sahel water project, energy is the pumping trade-off, not the health centre's synergy."""
+    result = recommender.recommend(SAHEL_WATER)
+    from_main = {l.target: l for l in recommender.knowledge.links if l.source == result.main}
+    explained = [link for link in result.links if link["goal"] in from_main]
+    assert len(explained) >= 4
+    for link in explained:
+        authored = from_main[link["goal"]]
+        assert (link["from"][0], link["kind"], link["why"]) == (result.main, authored.kind, authored.why)
