@@ -217,6 +217,7 @@ def test_recommend_for_a_text(client):
     data = client.post("/api/v1/recommend", json={"text": WATER}).json()
     assert data["sdgs"][0]["goal"] == 6
     assert data["links"] and "from" in data["links"][0] and data["links"][0]["question"].endswith("?")
+    assert all(0.0 <= link["raised_for_similar"] <= 1.0 for link in data["links"])
     assert {"targets", "similar", "funding", "warnings"} <= set(data)
 
 
