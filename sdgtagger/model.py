@@ -45,7 +45,12 @@ _STOP = _Form("", -1, ())
 
 
 class Featurizer:
-    """Turns French texts into the two TF-IDF blocks (words, characters)."""
+    """Turns French texts into the two TF-IDF blocks (words, characters).
+
+    Word features are lemmas without accents, so that "sécurité alimentaire" and an archive's
+    "securite alimentaire" are the same feature; explanations show each feature's usual accented
+    lemma (display_).
+    """
 
     def __init__(self, char_ngrams=(3, 5), min_df=2, bigrams=True):
         self.char_ngrams = char_ngrams
@@ -57,9 +62,15 @@ class Featurizer:
         self.analyzer_ = analyzer
         word_df: dict[str, int] = {}
         char_df: dict[str, int] = {}
+        spellings: dict[str, dict[str, int]] = {}
         for text in texts:
             forms = words(normalise(text))
             lemmas = [self._lemma(f) for f in forms]
+            for form, key in zip(forms, lemmas):
+                if key:
+                    lemma = analyzer.lemma(form)
+                    counts = spellings.setdefault(key, {})
+                    counts[lemma] = counts.get(lemma, 0) + 1
             content = [lem for lem in lemmas if lem]
             terms = set(content)
             if self.bigrams:
@@ -76,14 +87,22 @@ class Featurizer:
         self.char_vocab_, self.char_idf_ = _vocabulary(char_df, self.min_df, n_docs)
         keep = {t for t in self.word_vocab_ if " " not in t}
         self.analyzer_ = analyzer.restricted(keep)
+        # the most frequent spelling of each word feature (accented beats bare on a tie)
+        self.display_ = {key: max(sorted(spellings[key]), key=lambda s: (spellings[key][s], s != key))
+                         for key in sorted(keep)}
         self._cache = {}
         return self
 
     def _lemma(self, form: str) -> str:
-        """The lemma of a content word, or '' for stop words, digits and single letters."""
+        """The word feature of a content word (its lemma, accents removed), or '' for stop words,
+        digits and single letters."""
         if len(form) < 2 or form.isdigit() or form in self.analyzer_.stop_words:
             return ""
-        return self.analyzer_.lemma(form)
+        return strip_accents(self.analyzer_.lemma(form))
+
+    def display(self, term: str) -> str:
+        """A word feature (lemma or bigram) as people write it, accents included."""
+        return " ".join(self.display_.get(part, part) for part in term.split(" "))
 
     def _grams(self, form: str):
         key = f" {strip_accents(form)} "
@@ -114,7 +133,7 @@ class Featurizer:
         """Word features by index (lemmas and bigrams), for explanations."""
         terms = getattr(self, "_terms", None)
         if terms is None:
-            terms = self._terms = sorted(self.word_vocab_, key=self.word_vocab_.get)
+            terms = self._terms = [self.display(t) for t in sorted(self.word_vocab_, key=self.word_vocab_.get)]
         return terms
 
     def __getstate__(self):
@@ -362,7 +381,7 @@ class SDGModel:
             value = X.data[:, None] * weights[X.indices][:, columns] / counts[:, None]
             blocks.append(split @ value)
         total = blocks[0] + blocks[1]
-        return [(token, entry.lemma, total[i]) for i, (token, entry, _) in enumerate(occurrences)]
+        return [(token, f.display(entry.lemma), total[i]) for i, (token, entry, _) in enumerate(occurrences)]
 
 
 def _fit_offset_logistic(x, offset, y, l2=1e-3) -> list[float]:

@@ -104,12 +104,21 @@ class FrenchAnalyzer:
         from spacy.lang.fr.stop_words import STOP_WORDS
 
         table = srsly.read_gzip_json(str(spacy_lookups_data.fr["lemma_lookup"]) + ".gz")
+        known_forms = {normalise(form.lower()) for form in table}
         lemmas = {}
         for form, lemma in table.items():
             lemma = lemma[0] if isinstance(lemma, list) else lemma
             form, lemma = normalise(form.lower()), normalise(lemma.lower())
             if TOKEN_RE.fullmatch(form) and form != lemma:
                 lemmas[form] = lemma
+        # Archives often lose their accents ("activites", "securite alimentaire"): an unaccented form
+        # gets the lemma of its accented form, unless it is itself a word or a lemma ("peche" stays
+        # "peche", the folded lemma of "pêche").
+        folded_lemmas = {strip_accents(lemma) for lemma in lemmas.values()}
+        for form in sorted(lemmas):
+            bare = strip_accents(form)
+            if bare != form and bare not in known_forms and bare not in folded_lemmas:
+                lemmas.setdefault(bare, lemmas[form])
         stop = {w for w in map(normalise, STOP_WORDS) if TOKEN_RE.fullmatch(w)}
         # Words of spaCy's list that carry meaning in project texts.
         stop -= {"personne", "gens", "nouveau", "ouvert", "ouverte", "ouverts", "retour", "proche"}
@@ -128,7 +137,9 @@ class FrenchAnalyzer:
         self.stop_words = frozenset(state["stop_words"])
 
     def restricted(self, keep_lemmas: set[str]) -> "FrenchAnalyzer":
-        """A copy that lemmatises the same way wherever the form or its lemma is kept (smaller artifact)."""
-        lemmas = {form: lemma for form, lemma in self.lemmas.items() if lemma in keep_lemmas or form in keep_lemmas}
+        """A copy that lemmatises the same way wherever the form or its lemma, accents removed, is
+        kept (smaller artifact)."""
+        lemmas = {form: lemma for form, lemma in self.lemmas.items()
+                  if strip_accents(lemma) in keep_lemmas or strip_accents(form) in keep_lemmas}
         return FrenchAnalyzer(lemmas=lemmas, stop_words=self.stop_words)
 

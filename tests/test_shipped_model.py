@@ -36,3 +36,15 @@ def test_scores_on_the_test_split(tagger):
 def test_plain_cases(tagger, text, goal):
     [tagging] = tagger.tag([text])
     assert tagging.main == goal
+
+
+def test_archives_without_accents_get_the_same_word_features(tagger):
+    featurizer = tagger.model.featurizer_
+    accented, _ = featurizer.transform(["Sécurité alimentaire et activités génératrices de revenus des "
+                                        "femmes rurales, accès à l'eau"])
+    bare, _ = featurizer.transform(["SECURITE ALIMENTAIRE ET ACTIVITES GENERATRICES DE REVENUS DES "
+                                    "FEMMES RURALES, ACCES A L'EAU"])
+    assert accented.nnz >= 10 and (accented != bare).nnz == 0
+    [tagging] = tagger.tag(["SECURITE ALIMENTAIRE ET ACTIVITES GENERATRICES DE REVENUS DES FEMMES RURALES"])
+    lemmas = {e.lemma for evidence in tagging.evidence.values() for e in evidence}
+    assert "sécurité" in lemmas or "générateur" in lemmas, lemmas   # explanations keep the accents

@@ -48,6 +48,12 @@ def test_lookup_lemmas_from_spacy(analyzer):
     assert "les" in analyzer.stop_words and "eau" not in analyzer.stop_words
 
 
+def test_unaccented_forms_get_the_lemma_of_their_accented_form(analyzer):
+    assert analyzer.lemma("activites") == "activité"
+    assert analyzer.lemma("scolarisees") == "scolariser"
+    assert analyzer.lemma("sécurité") == "sécurité"    # a form that is its own lemma is left alone
+
+
 def test_content_words_agree_with_spacy_tokenizer(analyzer):
     """Our regex tokenizer keeps the same content words as spaCy's French tokenizer."""
     import spacy
