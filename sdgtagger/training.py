@@ -119,9 +119,9 @@ def model_card(meta: dict) -> str:
         f"- empreinte SHA-256 des données : `{meta['training_data_sha256']}`.",
         "",
         "## Méthode",
-        "Lemmes (table de lemmatisation de spaCy) et bigrammes de lemmes, n-grammes de caractères 3-5 sans "
+        "Lemmes sans accents (table de lemmatisation de spaCy) et bigrammes de lemmes, n-grammes de caractères 3-5 sans "
         "accents ; TF-IDF ; une régression logistique par objectif et une régression softmax sur l'objectif "
-        "principal ; calibration par objectif sur la validation ; seuils par objectif maximisant le F1 de "
+        "principal ; calibration par objectif sur la validation ; seuil commun à tous les objectifs maximisant le F1 micro de "
         f"validation. Paramètres : `{json.dumps(params)}`.",
         "",
     ]
