@@ -320,12 +320,22 @@ def ranker_examples(knowledge: Knowledge, tagger, rows: list[dict]) -> tuple[np.
     return np.array(features), np.array(labels)
 
 
+# The catalogue's phrasing, not what a target is about ("d'ici 2030, notamment, à tous les niveaux").
+TARGET_PHRASING = frozenset("ici an notamment tout ensemble niveau partie cadre moyen mesure compris manière "
+                            "matière besoin fin ci mettre assurer renforcer améliorer promouvoir garantir "
+                            "favoriser veiller".split())
+
+
 def _target_terms(featurizer, targets) -> sp.csr_matrix:
-    """Targets x word features: 1 for each word of the target's description and keywords, times
-    log(targets / targets using the word)."""
+    """Targets x word features: 1 for each word of the target's description and keywords (but the
+    catalogue's phrasing), times log(targets / targets using the word)."""
     rows, _ = featurizer.transform([" ; ".join((t.description,) + t.keywords) for t in targets])
     rows = rows.tocsr(copy=True)
     rows.data[:] = 1.0
+    terms = featurizer.word_terms()
+    phrasing = np.array([any(part in TARGET_PHRASING for part in terms[j].split(" ")) for j in rows.indices], dtype=bool)
+    rows.data[phrasing] = 0.0
+    rows.eliminate_zeros()
     used_by = np.asarray(rows.sum(axis=0)).ravel()
     rarity = np.log((1 + len(targets)) / (1 + used_by))
     rows.data = rows.data * rarity[rows.indices]
@@ -375,6 +385,7 @@ CROSS_CUTTING_REASONS = {
          "« adaptation ») : émissions du projet et résistance de ses ouvrages aux aléas climatiques.",
          "Le projet a-t-il évalué ses émissions et sa résistance aux sécheresses, inondations ou fortes chaleurs ?"),
 }
+MIN_RELEVANCE = 0.05   # a target's word counts if its weight for the goal is 5 % of the goal's strongest word
 OTHER_THEME_BONUS = 0.25   # similar projects led by another goal rank a little higher: actors meet across sectors
 
 
@@ -408,8 +419,13 @@ class Recommender:
         self.target_terms = _target_terms(self.featurizer, self.targets)
         # the matrices a text is compared with, transposed once: a sparse row times a CSR matrix is
         # several times faster than the matrix times the row's transpose
-        self._target_terms_t = self.target_terms.T.tocsr()
         self._target_rows = [(row.indices, row.data) for row in self.target_terms]
+        self._targets_of: dict[int, list[int]] = {}
+        for i, target in enumerate(self.targets):
+            self._targets_of.setdefault(target.goal, []).append(i)
+        # (17, words): how much the classifier takes each word as a sign of each goal, 0 if not at all
+        word_weights = np.asarray(tagger.model.word_weights_[:, :N_GOALS], dtype=np.float64).T
+        self._relevance = np.clip(word_weights, 0.0, None) / np.maximum(word_weights.max(axis=1, keepdims=True), 1e-9)
         self._projects_t = knowledge.project_vectors.T.tocsr()
         self._examples_t = knowledge.example_vectors.T.tocsr() if knowledge.example_vectors is not None else None
         self._register_t = None
@@ -534,23 +550,28 @@ class Recommender:
         return round(float(both * k.n_documents / (k.goal_counts[source - 1] * k.goal_counts[goal - 1])), 3)
 
     def _targets(self, vector, weights: dict[int, float], main: int | None) -> list[dict]:
-        """For each tagged goal (strongest first), its targets whose words the text uses most: the sum
-        of the text's TF-IDF weights over the target's words, each word weighted by how few targets
-        use it (so "forage" points to 6.1 more than "eau" does)."""
-        similarity = (vector @ self._target_terms_t).toarray().ravel()
+        """For each tagged goal (strongest first), its targets whose words the text uses most: the sum,
+        over the words the text shares with the target, of the text's TF-IDF weight times how few
+        targets use the word (so "forage" points to 6.1 more than "eau" does). Only words that the
+        classifier takes as a sign of the goal count (so "vivant" or "état" do not match a target
+        of goal 3 or 14 by chance)."""
         query = dict(zip(vector.indices, vector.data))
         terms = self.featurizer.word_terms()
         result = []
         for goal in sorted(weights, key=lambda g: -weights[g])[:5]:
-            rows = [i for i, t in enumerate(self.targets) if t.goal == goal and similarity[i] > 0]
-            rows.sort(key=lambda i: -similarity[i])
-            for i in rows[:TARGETS_FOR_MAIN if goal == main else TARGETS_PER_GOAL]:
+            relevance = self._relevance[goal - 1]
+            scored = []
+            for i in self._targets_of.get(goal, ()):
                 indices, data = self._target_rows[i]
-                shared = sorted(((query[j] * v, terms[j]) for j, v in zip(indices, data) if j in query),
-                                reverse=True)
+                shared = [(query[j] * v, terms[j]) for j, v in zip(indices, data)
+                          if j in query and relevance[j] >= MIN_RELEVANCE]
+                if shared:
+                    scored.append((sum(c for c, _ in shared), i, sorted(shared, reverse=True)))
+            scored.sort(key=lambda item: (-item[0], item[1]))
+            for score, i, shared in scored[:TARGETS_FOR_MAIN if goal == main else TARGETS_PER_GOAL]:
                 result.append({"target": self.targets[i].target, "goal": goal,
                                "description": self.targets[i].description,
-                               "score": round(float(similarity[i]), 4), "evidence": [t for _, t in shared[:5]]})
+                               "score": round(float(score), 4), "evidence": [t for _, t in shared[:5]]})
         return result
 
     def _similar(self, vector, weights: dict[int, float], main: int | None, corpus_similarity) -> list[dict]:

@@ -55,3 +55,14 @@ def test_a_link_is_explained_from_the_main_goal_first(recommender):
     for link in explained:
         authored = from_main[link["goal"]]
         assert (link["from"][0], link["kind"], link["why"]) == (result.main, authored.kind, authored.why)
+
+
+def test_targets_match_on_words_of_their_goal_not_on_the_catalogue_phrasing(recommender):
+    from sdgtagger.recommend import TARGET_PHRASING
+    text = ("À Saint-Pierre-et-Miquelon, l'électricité vient encore de groupes diesel alimentés au fioul "
+            "importé ; la collectivité étudie des éoliennes et un stockage par batteries d'ici 2030.")
+    result = recommender.recommend(text)
+    assert result.main == 7 and any(t["target"].startswith("7.") for t in result.targets)
+    for target in result.targets:
+        assert target["evidence"], target
+        assert not {w for term in target["evidence"] for w in term.split()} & TARGET_PHRASING, target
