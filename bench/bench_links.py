@@ -6,6 +6,7 @@ annotated link examples of training_data/ (links_dev*.jsonl).
 Prints, through the library's own code (with_link_examples, Recommender):
 - recall@5 with 5-fold cross-validation over the examples (the ranker and the neighbours are
   refitted on four folds, the fifth is scored);
+- the same from the projects' goals only (recommend(goals=...), its own ranker);
 - recall@5 leaving out one file (one writer) at a time, the closest to a new writer's projects;
 - per goal, how often an expected link is found, and how often a goal fills a top-5 slot unasked.
 With --test it also prints recall@5 of the shipped knowledge on tests/data/expected_links.jsonl;
@@ -33,10 +34,12 @@ def read_rows(data_dir: Path) -> list[tuple[str, dict]]:
             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def recall_at_5(recommender: Recommender, rows: list[dict], hits: Counter, misses: Counter, unasked: Counter):
+def recall_at_5(recommender: Recommender, rows: list[dict], hits: Counter, misses: Counter, unasked: Counter,
+                by_goals: bool = False):
     found = expected = 0
     for row in rows:
-        top = [link["goal"] for link in recommender.recommend(row["text"]).links[:5]]
+        result = recommender.recommend(goals=row["sdgs"]) if by_goals else recommender.recommend(row["text"])
+        top = [link["goal"] for link in result.links[:5]]
         for goal in row["expected"]:
             (hits if goal in top else misses)[goal] += 1
         unasked.update(g for g in top if g not in row["expected"])
@@ -45,14 +48,14 @@ def recall_at_5(recommender: Recommender, rows: list[dict], hits: Counter, misse
     return found, expected
 
 
-def cross_validate(tagger: Tagger, rows, folds: np.ndarray, counters=None) -> float:
+def cross_validate(tagger: Tagger, rows, folds: np.ndarray, counters=None, by_goals: bool = False) -> float:
     counters = counters or (Counter(), Counter(), Counter())
     found = expected = 0
     for fold in sorted(set(folds)):
         train = [row for (_, row), f in zip(rows, folds) if f != fold]
         held = [row for (_, row), f in zip(rows, folds) if f == fold]
         knowledge = with_link_examples(tagger.knowledge, tagger, train)
-        f, e = recall_at_5(Recommender(tagger, knowledge), held, *counters)
+        f, e = recall_at_5(Recommender(tagger, knowledge), held, *counters, by_goals=by_goals)
         found += f
         expected += e
     return found / expected
@@ -76,6 +79,8 @@ def main() -> None:
     hits, misses, unasked = Counter(), Counter(), Counter()
     print(f"rappel@5, validation croisée {args.folds} plis : "
           f"{cross_validate(tagger, rows, folds, (hits, misses, unasked)):.3f}")
+    print(f"rappel@5 à partir des seuls ODD des projets (recommend --goals), même validation croisée : "
+          f"{cross_validate(tagger, rows, folds, by_goals=True):.3f}")
     by_file = np.array([files.index(name) for name, _ in rows])
     if len(files) > 1:
         print(f"rappel@5, un fichier (un rédacteur) laissé de côté à la fois : "
@@ -87,8 +92,11 @@ def main() -> None:
     if args.test:
         test_rows = [json.loads(line) for line in (ROOT / "tests" / "data" / "expected_links.jsonl")
                      .read_text(encoding="utf-8").splitlines() if line.strip()]
-        found, expected = recall_at_5(Recommender(tagger, tagger.knowledge), test_rows, Counter(), Counter(), Counter())
+        recommender = Recommender(tagger, tagger.knowledge)
+        found, expected = recall_at_5(recommender, test_rows, Counter(), Counter(), Counter())
         print(f"rappel@5 sur le jeu de test ({len(test_rows)} projets) : {found / expected:.3f}")
+        found, expected = recall_at_5(recommender, test_rows, Counter(), Counter(), Counter(), by_goals=True)
+        print(f"rappel@5 sur le jeu de test, à partir des seuls ODD : {found / expected:.3f}")
 
 
 if __name__ == "__main__":

@@ -138,6 +138,7 @@ class Knowledge:
     projects: list[Project] = field(default_factory=list)
     project_vectors: sp.csr_matrix | None = None   # word TF-IDF rows of the projects
     ranker: np.ndarray | None = None   # weights of the link features (see link_features), bias last
+    goals_ranker: np.ndarray | None = None   # the same, for a project given by its goals only
     # the link examples (links_dev*.jsonl): word TF-IDF rows, their goals and the links advisers expect
     example_vectors: sp.csr_matrix | None = None
     example_sdgs: np.ndarray | None = None        # (n, 17) 0/1
@@ -200,7 +201,18 @@ def with_link_examples(knowledge: Knowledge, tagger, rows: list[dict]) -> Knowle
     else:
         knowledge = replace(knowledge, example_vectors=None, example_sdgs=None, example_expected=None)
     knowledge.ranker = fit_ranker(knowledge, tagger, rows)
+    knowledge.goals_ranker = fit_ranker(knowledge, None, rows)
     return knowledge
+
+
+def given_goals(goals: list[int]):
+    """What the recommender knows of a project given by its goals, main first: the goals' weights,
+    the scores, the main goal, and a classifier's view (logits, main-goal probabilities) as if it
+    had read a text about exactly these goals."""
+    weights = {g: (1.0 if i == 0 else 0.8) for i, g in enumerate(goals)}
+    scores = {g: weights.get(g, 0.0) for g in range(1, N_GOALS + 1)}
+    given = np.array([g in weights for g in range(1, N_GOALS + 1)], dtype=float)
+    return weights, scores, goals[0], 20 * given - 10, np.eye(N_GOALS)[goals[0] - 1]
 
 
 def goal_matrix(label_sets) -> np.ndarray:
@@ -285,12 +297,14 @@ RANKER_C = 1.0   # inverse regularisation of the link ranker
 
 def fit_ranker(knowledge: Knowledge, tagger, rows: list[dict]) -> np.ndarray | None:
     """Logistic regression of "the adviser expects this link" on link_features (main goal excluded),
-    over the knowledge's link examples ``rows``."""
+    over the knowledge's link examples ``rows``: read by ``tagger``, or, without a tagger, given by
+    their goals (the ranker of recommend(goals=...))."""
     from sklearn.linear_model import LogisticRegression
 
-    if not rows:
+    if not rows or (tagger is None and not any(r.get("sdgs") for r in rows)):
         return None
-    features, labels = ranker_examples(knowledge, tagger, rows)
+    features, labels = (ranker_examples(knowledge, tagger, rows) if tagger is not None
+                        else goals_ranker_examples(knowledge, rows))
     clf = LogisticRegression(C=RANKER_C, max_iter=3000).fit(features, labels)
     return np.append(clf.coef_[0], clf.intercept_[0])
 
@@ -324,6 +338,29 @@ def ranker_examples(knowledge: Knowledge, tagger, rows: list[dict]) -> tuple[np.
 TARGET_PHRASING = frozenset("ici an notamment tout ensemble niveau partie cadre moyen mesure compris manière "
                             "matière besoin fin ci mettre assurer renforcer améliorer promouvoir garantir "
                             "favoriser veiller".split())
+
+
+def goals_ranker_examples(knowledge: Knowledge, rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+    """ranker_examples for projects given by their goals (examples without goals are skipped): the
+    neighbours are the projects and the other examples that share most of the goals."""
+    project_labels = knowledge.project_labels()
+    tables = link_tables(knowledge)
+    features, labels = [], []
+    for i, row in enumerate(rows):
+        if not row.get("sdgs"):
+            continue
+        weights, scores, main, logit, p_main = given_goals(row["sdgs"])
+        to_examples = label_similarity(row["sdgs"], knowledge.example_sdgs)
+        to_examples[i] = -1.0   # an example does not vote for itself
+        votes = np.column_stack([
+            neighbour_votes(label_similarity(row["sdgs"], project_labels), project_labels, KNN_PROJECTS),
+            neighbour_votes(to_examples, knowledge.example_expected, KNN_EXAMPLES)])
+        x = link_features(tables, weights, scores, main, logit, p_main, votes)
+        for goal in range(1, N_GOALS + 1):
+            if goal != main:
+                features.append(x[goal - 1])
+                labels.append(goal in row["expected"])
+    return np.array(features), np.array(labels)
 
 
 def _target_terms(featurizer, targets) -> sp.csr_matrix:
@@ -464,19 +501,16 @@ class Recommender:
         else:
             if not goals:
                 raise ValueError("donnez un texte ou au moins un objectif")
-            weights = {g: (1.0 if i == 0 else 0.8) for i, g in enumerate(goals)}
-            scores = {g: weights.get(g, 0.0) for g in range(1, 18)}
-            main = goals[0]
+            weights, scores, main, *classifier = given_goals(goals)
             query = " ".join(catalogue.goal(g).summary for g in goals)
             vector = self.featurizer.transform([query])[0]
-            given = np.array([g in weights for g in range(1, 18)], dtype=float)
-            classifier = (20 * given - 10, np.eye(N_GOALS)[main - 1])
             # neighbours by their goals: the projects and examples that share most of these goals
             to_projects = label_similarity(goals, self.project_labels)
             to_examples = label_similarity(goals, self.knowledge.example_sdgs)
         votes = np.column_stack([neighbour_votes(to_projects, self.project_labels, KNN_PROJECTS),
                                  neighbour_votes(to_examples, self.knowledge.example_expected, KNN_EXAMPLES)])
-        links, warnings = self._links(weights, scores, main, *classifier, votes)
+        ranker = self.knowledge.ranker if text is not None else self.knowledge.goals_ranker
+        links, warnings = self._links(weights, scores, main, *classifier, votes, ranker)
         corpus_similarity = to_projects if text is not None else self._to_projects(vector)
         return Recommendation(weights, main, links, self._targets(vector, weights, main),
                               self._similar(vector, weights, main, corpus_similarity),
@@ -488,13 +522,13 @@ class Recommender:
     def _to_examples(self, vector) -> np.ndarray:
         return (vector @ self._examples_t).toarray().ravel()
 
-    def _links(self, weights: dict[int, float], scores: dict[int, float], main: int | None, logit, p_main, votes):
+    def _links(self, weights: dict[int, float], scores: dict[int, float], main: int | None, logit, p_main, votes,
+               ranker):
         """Goals the project touches or should consider, best first: the probability that an adviser
         raises the goal, from link_features and the ranker fitted at training on the links dev files.
         Rationale and question come from the authored links (see _reason); raised_for_similar is the
         share of the most similar annotated projects for which advisers raised the goal."""
-        k = self.knowledge
-        ranker = k.ranker if k.ranker is not None else DEFAULT_RANKER
+        ranker = ranker if ranker is not None else DEFAULT_RANKER
         features = link_features(self.tables, weights, scores, main, logit, p_main, votes)
         probability = _sigmoid(features @ ranker[:-1] + ranker[-1])
         source_weight = {g: (1.0 if g == main else w) for g, w in weights.items()}

@@ -160,3 +160,14 @@ def test_recommendation_for_goals_uses_the_examples_with_those_goals(tiny_tagger
     links = Recommender(tiny_tagger, knowledge).recommend(goals=[2]).links
     raised = {l["goal"]: l["raised_for_similar"] for l in links}
     assert raised.get(1) == pytest.approx(1.0) or raised.get(4) == pytest.approx(1.0)
+
+
+def test_projects_given_by_their_goals_have_their_own_ranker(tiny_tagger):
+    from sdgtagger.recommend import goals_ranker_examples, with_link_examples
+    knowledge = with_link_examples(tiny_tagger.knowledge, tiny_tagger, LINK_EXAMPLES)
+    assert knowledge.goals_ranker is not None and knowledge.goals_ranker.shape == knowledge.ranker.shape
+    assert not np.allclose(knowledge.goals_ranker, knowledge.ranker)
+    features, labels = goals_ranker_examples(knowledge, LINK_EXAMPLES)
+    votes = dict(zip([g for g in range(1, 18) if g != 6], features[:16, -1]))   # the first example, main 6
+    assert votes[4] > 0 and votes[13] > 0 and votes[3] == 0 and votes[5] == 0   # its neighbour's, not its own
+    assert labels[:16].sum() == 2
