@@ -136,11 +136,26 @@ class Featurizer:
             terms = self._terms = [self.display(t) for t in sorted(self.word_vocab_, key=self.word_vocab_.get)]
         return terms
 
+    # joblib unpickles in pure Python, one string at a time: the vocabularies (tens of thousands of
+    # strings) are stored as one joined string each, which loads about ten times faster.
     def __getstate__(self):
         state = dict(self.__dict__)
         state.pop("_cache", None)
         state.pop("_terms", None)
+        for name in ("word_vocab_", "char_vocab_"):
+            if name in state:
+                state[name] = _joined(sorted(state[name], key=state[name].get))
+        if "display_" in state:
+            state["display_"] = (_joined(state["display_"]), _joined(state["display_"].values()))
         return state
+
+    def __setstate__(self, state):
+        for name in ("word_vocab_", "char_vocab_"):
+            if name in state:
+                state[name] = {term: i for i, term in enumerate(_split(state[name]))}
+        if "display_" in state:
+            state["display_"] = dict(zip(_split(state["display_"][0]), _split(state["display_"][1])))
+        self.__dict__.update(state)
 
     # -- transforming ------------------------------------------------------------------------
     def transform(self, texts) -> tuple[sp.csr_matrix, sp.csr_matrix]:
@@ -183,6 +198,15 @@ class Featurizer:
             result.append((token, entry, bigram))
             previous = entry
         return result
+
+
+def _joined(strings) -> str:
+    """Strings without line breaks (terms, lemmas) as one string; _split gives them back."""
+    return "\n".join(strings)
+
+
+def _split(joined: str) -> list[str]:
+    return joined.split("\n") if joined else []
 
 
 def _vocabulary(df: dict[str, int], min_df: int, n_docs: int):
@@ -423,7 +447,7 @@ def _best_threshold(scores: np.ndarray, truth: np.ndarray) -> float:
 # -- the model folder ----------------------------------------------------------------------
 ARTIFACT = "sdgtagger.joblib"
 META = "meta.json"
-FORMAT = 2  # bump when the artifact's structure changes
+FORMAT = 3  # bump when the artifact's structure changes
 
 
 class ModelError(RuntimeError):

@@ -129,12 +129,15 @@ class FrenchAnalyzer:
 
     # A set pickles in hash order, which changes from one process to the next: store it sorted so
     # that the same data gives the same artifact, byte for byte.
+    # Joined into two strings: joblib's pure-Python unpickler is slow on many small strings.
     def __getstate__(self):
-        return {"lemmas": self.lemmas, "stop_words": sorted(self.stop_words)}
+        return {"forms": "\n".join(self.lemmas), "lemmas": "\n".join(self.lemmas.values()),
+                "stop_words": "\n".join(sorted(self.stop_words))}
 
     def __setstate__(self, state):
-        self.lemmas = state["lemmas"]
-        self.stop_words = frozenset(state["stop_words"])
+        forms, lemmas = state["forms"], state["lemmas"]
+        self.lemmas = dict(zip(forms.split("\n"), lemmas.split("\n"))) if forms else {}
+        self.stop_words = frozenset(state["stop_words"].split("\n")) if state["stop_words"] else frozenset()
 
     def restricted(self, keep_lemmas: set[str]) -> "FrenchAnalyzer":
         """A copy that lemmatises the same way wherever the form or its lemma, accents removed, is
