@@ -422,6 +422,7 @@ CROSS_CUTTING_REASONS = {
          "« adaptation ») : émissions du projet et résistance de ses ouvrages aux aléas climatiques.",
          "Le projet a-t-il évalué ses émissions et sa résistance aux sécheresses, inondations ou fortes chaleurs ?"),
 }
+LEVER_TEXT_WEIGHT = 4.0   # a lever's words shared with the text, against its goals (scores up to ~2.5)
 MIN_RELEVANCE = 0.05   # a target's word counts if its weight for the goal is 5 % of the goal's strongest word
 OTHER_THEME_BONUS = 0.25   # similar projects led by another goal rank a little higher: actors meet across sectors
 
@@ -466,6 +467,10 @@ class Recommender:
         self._projects_t = knowledge.project_vectors.T.tocsr()
         self._examples_t = knowledge.example_vectors.T.tocsr() if knowledge.example_vectors is not None else None
         self._register_t = None
+        levers, _ = self.featurizer.transform([f"{l.name}. {'. '.join(l.actors)}. {l.conditions}"
+                                               for l in knowledge.levers])
+        self._levers_t = levers.T.tocsr()
+        self._lever_rows = [(row.indices, row.data) for row in levers.tocsr()]
         self.register: list[Project] = []
         self.register_vectors = None
         self._register_rows: dict = {}   # (id, updated_at) -> vector row
@@ -514,7 +519,7 @@ class Recommender:
         corpus_similarity = to_projects if text is not None else self._to_projects(vector)
         return Recommendation(weights, main, links, self._targets(vector, weights, main),
                               self._similar(vector, weights, main, corpus_similarity),
-                              self._funding(weights, main), warnings)
+                              self._funding(vector, weights, main), warnings)
 
     def _to_projects(self, vector) -> np.ndarray:
         return (vector @ self._projects_t).toarray().ravel()
@@ -639,14 +644,26 @@ class Recommender:
                            "score": round(float(score), 4), "why": why, "source": project.source})
         return result
 
-    def _funding(self, weights: dict[int, float], main: int | None) -> list[dict]:
+    def _funding(self, vector, weights: dict[int, float], main: int | None) -> list[dict]:
+        """Levers that fit the project's goals (the lever's first goal counts most, the main goal gets
+        a bonus) and its words (what the lever is for, who uses it: a waste project of a commune
+        that speaks of its household-waste service meets the 1 % waste), with the shared words."""
+        text_similarity = (vector @ self._levers_t).toarray().ravel()
+        query = dict(zip(vector.indices, vector.data))
+        terms = self.featurizer.word_terms()
         ranked = []
-        for lever in self.knowledge.levers:
-            score = sum(weights.get(g, 0.0) * (1.0 if i == 0 else 0.5) for i, g in enumerate(lever.goals))
+        for i, lever in enumerate(self.knowledge.levers):
+            score = sum(weights.get(g, 0.0) * (1.0 if n == 0 else 0.5) for n, g in enumerate(lever.goals))
             if main is not None and lever.goals[0] == main:
                 score += 0.5
             if score > 0:
-                ranked.append((score, lever))
-        ranked.sort(key=lambda pair: -pair[0])
-        return [{"name": l.name, "goals": list(l.goals), "conditions": l.conditions, "actors": list(l.actors),
-                 "score": round(s, 4)} for s, l in ranked[:LEVERS_SHOWN]]
+                ranked.append((score + LEVER_TEXT_WEIGHT * text_similarity[i], i, lever))
+        ranked.sort(key=lambda item: (-item[0], item[1]))
+        result = []
+        for score, i, lever in ranked[:LEVERS_SHOWN]:
+            indices, data = self._lever_rows[i]
+            shared = sorted(((query[j] * v, terms[j]) for j, v in zip(indices, data) if j in query), reverse=True)
+            result.append({"name": lever.name, "goals": list(lever.goals), "conditions": lever.conditions,
+                           "actors": list(lever.actors), "score": round(float(score), 4),
+                           "evidence": [t for _, t in shared[:5]]})
+        return result

@@ -180,6 +180,7 @@ class LeverOut(BaseModel):
     conditions: str
     actors: list[str]
     score: float
+    evidence: list[str] = Field(description="mots du texte partagés avec la description du levier")
 
 
 class RecommendOut(BaseModel):

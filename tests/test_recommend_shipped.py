@@ -66,3 +66,13 @@ def test_targets_match_on_words_of_their_goal_not_on_the_catalogue_phrasing(reco
     for target in result.targets:
         assert target["evidence"], target
         assert not {w for term in target["evidence"] for w in term.split()} & TARGET_PHRASING, target
+
+
+def test_funding_levers_follow_the_words_of_the_project(recommender):
+    waste = ("Mise en place d'une filière de collecte et de tri des déchets ménagers avec une commune partenaire "
+             "de Madagascar, financée par la taxe d'enlèvement des ordures ménagères.")
+    first = recommender.recommend(waste).funding[0]
+    assert first["name"] == "1 % déchets" and "déchet" in first["evidence"], first
+    diaspora = ("Notre association de jeunes issus de la diaspora malienne veut équiper le centre de santé de "
+                "notre village d'origine dans la région de Kayes.")
+    assert recommender.recommend(diaspora).funding[0]["name"].startswith("PRA/OSIM")

@@ -104,7 +104,8 @@
       document.getElementById("voisins").innerHTML = data.similar.map(p =>
         `<li>${escape(p.title)} <span class="hint">— ${p.source}, ODD ${p.sdgs.join(", ")} ; ${escape(p.why)}</span></li>`).join("") || "<li>Aucun projet voisin.</li>";
       document.getElementById("financements").innerHTML = data.funding.map(f =>
-        `<li><strong>${escape(f.name)}</strong> (ODD ${f.goals.join(", ")}) : ${escape(f.conditions)}</li>`).join("");
+        `<li><strong>${escape(f.name)}</strong> (ODD ${f.goals.join(", ")}) : ${escape(f.conditions)}` +
+        (f.evidence.length ? ` <span class="hint">(${f.evidence.map(escape).join(", ")})</span>` : "") + `</li>`).join("");
       const svg = await fetch("/api/v1/recommend/graph.svg", {method: "POST", credentials: "same-origin",
         headers: {"Content-Type": "application/json", "X-CSRF-Token": token}, body: JSON.stringify({text})});
       const figure = document.getElementById("graphe");
