@@ -12,6 +12,7 @@ from .text import TOO_SHORT_WORDS, guess_language, normalise, sentences, words
 
 EVIDENCE_TERMS = 6
 LOW_CONFIDENCE = "aucun objectif n'atteint son seuil : le plus probable est proposé, à vérifier"
+NO_KNOWN_WORD = "aucun mot connu du modèle (chiffres, symboles, sigle seul ?) : aucun score calculé"
 BATCH_SIZE = 512
 
 
@@ -92,6 +93,13 @@ class Tagger:
         if scored:
             Xw, Xc = self.model.featurizer_.transform([texts[i] for i in scored])
             scores[scored] = self.model.predict_features(Xw, Xc)[0]
+            # a text with no word the model knows ("12345", "N/A", emojis) would only get the priors
+            blank = (Xw.getnnz(axis=1) + Xc.getnnz(axis=1)) == 0
+            for position in np.flatnonzero(blank):
+                index = scored[position]
+                scores[index] = 0.0
+                warnings[index] = warnings[index] + [NO_KNOWN_WORD]
+                del row_of[index]
         results = []
         for index, (text, row, notes) in enumerate(zip(texts, scores, warnings)):
             order = np.argsort(-row, kind="stable")  # the main goal has the highest score (see predict)

@@ -53,6 +53,16 @@ def test_empty_text_gets_a_warning_and_zero_scores(tiny_tagger):
         assert tagging.warnings == ["texte vide : aucun score calculé"]
 
 
+def test_a_text_without_any_known_word_gets_no_goal_but_a_reason(tiny_tagger):
+    from sdgtagger.tagger import NO_KNOWN_WORD
+    taggings = tiny_tagger.tag(["12345 678", "N/A", "🌱🌱🌱", "forages"])
+    for tagging in taggings[:3]:
+        assert tagging.goals == [] and tagging.main is None
+        assert set(tagging.scores.values()) == {0.0}
+        assert NO_KNOWN_WORD in tagging.warnings
+    assert taggings[3].goals and NO_KNOWN_WORD not in taggings[3].warnings   # one known word is enough
+
+
 def test_short_and_foreign_texts_are_flagged(tiny_tagger):
     short, english, spanish = tiny_tagger.tag([
         "Forages",
