@@ -278,7 +278,7 @@ def register_examples(url: str):
     except Exception as error:  # a wrong URL or an unreadable database: say which
         raise Failure(f"registre illisible ({url}) : {error}") from None
     examples = [Example(f"registre-{p['id']}", f"{p['title']}\n{p['description']}", tuple(p["validated_sdgs"]),
-                        "registre") for p in projects if p["validated_sdgs"]]
+                        "registre", place=p.get("country")) for p in projects if p["validated_sdgs"]]
     print(f"registre : {len(examples)} projets validés ajoutés à l'entraînement", file=sys.stderr)
     return examples
 

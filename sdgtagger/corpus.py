@@ -18,6 +18,7 @@ class Example:
     sdgs: tuple[int, ...]   # main goal first
     source: str             # file name, for error messages and reports
     weight: float = 1.0     # its weight in training
+    place: str | None = None   # where the project takes place, when the file says it
 
 
 @dataclass
@@ -53,7 +54,9 @@ def read_examples(path: Path) -> list[Example]:
                                   "une liste d'objectifs distincts de 1 à 17, le principal en premier")
             if not isinstance(ident, str) or not ident:
                 raise CorpusError(f"{where} : champ « id » absent")
-            examples.append(Example(ident, text.strip(), tuple(sdgs), path.name))
+            place = record.get("place")
+            examples.append(Example(ident, text.strip(), tuple(sdgs), path.name,
+                                    place=place if isinstance(place, str) and place.strip() else None))
     return examples
 
 

@@ -42,6 +42,7 @@ class Lever:
     goals: tuple[int, ...]
     actors: tuple[str, ...]
     conditions: str
+    scope: str = "tous"   # "international" (actions abroad), "france" (in France), or "tous"
 
 
 # The schemas check the files; the dataclasses above are what the model artifact keeps (they
@@ -72,6 +73,7 @@ class LeverEntry(BaseModel):
     goals: list[int] = Field(min_length=1)
     actors: list[str] = Field(default_factory=list)
     conditions: str = Field(min_length=20)
+    scope: Literal["international", "france", "tous"] = "tous"
 
     @model_validator(mode="after")
     def _goals(self):
@@ -96,7 +98,7 @@ def read_links(path: Path) -> list[Link]:
 
 
 def read_levers(path: Path) -> list[Lever]:
-    return [Lever(e.name, tuple(e.goals), tuple(e.actors), e.conditions)
+    return [Lever(e.name, tuple(e.goals), tuple(e.actors), e.conditions, e.scope)
             for e in _read_list(path, "levers", LeverEntry)]
 
 
@@ -143,6 +145,8 @@ class Knowledge:
     example_vectors: sp.csr_matrix | None = None
     example_sdgs: np.ndarray | None = None        # (n, 17) 0/1
     example_expected: np.ndarray | None = None    # (n, 17) 0/1
+    # logistic regression on the word TF-IDF row: does the project take place in France? (bias last)
+    in_france: np.ndarray | None = None
 
     def project_labels(self) -> np.ndarray:
         """(projects, 17) 0/1: the goals of each corpus project."""
@@ -188,7 +192,45 @@ def build_knowledge(authored, examples, tagger) -> Knowledge:
     featurizer = tagger.model.featurizer_
     project_vectors, _ = featurizer.transform([e.text for e in examples])
     knowledge = Knowledge(links, levers, cooccurrence, counts, len(examples), projects, project_vectors.tocsr())
+    knowledge.in_france = fit_in_france(project_vectors, [getattr(e, "place", None) for e in examples])
     return with_link_examples(knowledge, tagger, link_examples)
+
+
+FRENCH_PLACES = frozenset(p.casefold() for p in (
+    "France", "Auvergne-Rhône-Alpes", "Bourgogne-Franche-Comté", "Bretagne", "Centre-Val de Loire", "Corse",
+    "Grand Est", "Hauts-de-France", "Île-de-France", "Normandie", "Nouvelle-Aquitaine", "Occitanie",
+    "Pays de la Loire", "Provence-Alpes-Côte d'Azur", "PACA", "Guadeloupe", "Martinique", "Guyane",
+    "La Réunion", "Réunion", "Mayotte", "Nouvelle-Calédonie", "Polynésie française", "Wallis-et-Futuna",
+    "Saint-Pierre-et-Miquelon", "Saint-Martin", "Saint-Barthélemy", "Seine-Saint-Denis"))
+# Places that say neither: several countries, a region of the world, "International".
+UNPLACED = frozenset(p.casefold() for p in (
+    "International", "Monde", "Multi-pays", "Europe", "Union européenne", "Méditerranée", "Océan Indien",
+    "Pacifique", "Caraïbe", "Caraïbes"))
+
+
+def place_in_france(place: str | None) -> bool | None:
+    """True for a place in France (mainland or overseas), False abroad, None when it does not say
+    ("International", several countries on both sides, nothing)."""
+    if not place or not place.strip():
+        return None
+    parts = [part.strip().split(" (")[0].casefold() for part in place.split(",")]
+    if any(part in UNPLACED for part in parts):
+        return None
+    french = [part in FRENCH_PLACES for part in parts]
+    return all(french) if all(french) or not any(french) else None
+
+
+def fit_in_france(vectors: sp.csr_matrix, places: list) -> np.ndarray | None:
+    """Weights (bias last) of P(the project takes place in France | its words), learnt from the
+    places the corpus and the register give; None without both kinds of places."""
+    from sklearn.linear_model import LogisticRegression
+
+    known = [(i, in_france) for i, in_france in enumerate(map(place_in_france, places)) if in_france is not None]
+    labels = np.array([flag for _, flag in known])
+    if len(set(labels.tolist())) < 2:
+        return None
+    clf = LogisticRegression(C=3.0, max_iter=3000).fit(vectors[[i for i, _ in known]], labels)
+    return np.append(clf.coef_[0], clf.intercept_[0]).astype(np.float64)
 
 
 def with_link_examples(knowledge: Knowledge, tagger, rows: list[dict]) -> Knowledge:
@@ -422,6 +464,8 @@ CROSS_CUTTING_REASONS = {
          "« adaptation ») : émissions du projet et résistance de ses ouvrages aux aléas climatiques.",
          "Le projet a-t-il évalué ses émissions et sa résistance aux sécheresses, inondations ou fortes chaleurs ?"),
 }
+SURELY_IN_FRANCE = 0.85   # above, levers for actions abroad are not offered (below 0.15, French ones):
+#                          no error on the validation split (341 of 816 texts that sure)
 LEVER_TEXT_WEIGHT = 4.0   # a lever's words shared with the text, against its goals (scores up to ~2.5)
 MIN_RELEVANCE = 0.05   # a target's word counts if its weight for the goal is 5 % of the goal's strongest word
 OTHER_THEME_BONUS = 0.25   # similar projects led by another goal rank a little higher: actors meet across sectors
@@ -519,7 +563,22 @@ class Recommender:
         corpus_similarity = to_projects if text is not None else self._to_projects(vector)
         return Recommendation(weights, main, links, self._targets(vector, weights, main),
                               self._similar(vector, weights, main, corpus_similarity),
-                              self._funding(vector, weights, main), warnings)
+                              self._funding(vector, weights, main, self.in_france(vector) if text is not None else None),
+                              warnings)
+
+    def in_france(self, vector) -> float | None:
+        """Probability that a project takes place in France, from its words; None if unknown."""
+        weights = self.knowledge.in_france
+        if weights is None or not vector.nnz:
+            return None
+        return float(_sigmoid(vector.data @ weights[vector.indices] + weights[-1]))
+
+    @staticmethod
+    def _scope_fit(scope: str, in_france: float | None) -> float:
+        """1 when the lever's scope may fit the project, down to 0 when it surely does not."""
+        if in_france is None or scope == "tous":
+            return 1.0
+        return min(1.0, 2 * (1 - in_france) if scope == "international" else 2 * in_france)
 
     def _to_projects(self, vector) -> np.ndarray:
         return (vector @ self._projects_t).toarray().ravel()
@@ -644,26 +703,32 @@ class Recommender:
                            "score": round(float(score), 4), "why": why, "source": project.source})
         return result
 
-    def _funding(self, vector, weights: dict[int, float], main: int | None) -> list[dict]:
+    def _funding(self, vector, weights: dict[int, float], main: int | None, in_france: float | None) -> list[dict]:
         """Levers that fit the project's goals (the lever's first goal counts most, the main goal gets
         a bonus) and its words (what the lever is for, who uses it: a waste project of a commune
-        that speaks of its household-waste service meets the 1 % waste), with the shared words."""
+        that speaks of its household-waste service meets the 1 % waste), with the shared words.
+        A lever for actions abroad ranks lower the likelier the project takes place in France
+        (in_france, the probability from the project's words), and is not offered at all when that is
+        near certain; the same for a French lever and a project abroad."""
         text_similarity = (vector @ self._levers_t).toarray().ravel()
         query = dict(zip(vector.indices, vector.data))
         terms = self.featurizer.word_terms()
         ranked = []
         for i, lever in enumerate(self.knowledge.levers):
+            fits = self._scope_fit(lever.scope, in_france)
+            if fits < 2 * (1 - SURELY_IN_FRANCE):
+                continue
             score = sum(weights.get(g, 0.0) * (1.0 if n == 0 else 0.5) for n, g in enumerate(lever.goals))
             if main is not None and lever.goals[0] == main:
                 score += 0.5
             if score > 0:
-                ranked.append((score + LEVER_TEXT_WEIGHT * text_similarity[i], i, lever))
+                ranked.append((fits * (score + LEVER_TEXT_WEIGHT * text_similarity[i]), i, lever))
         ranked.sort(key=lambda item: (-item[0], item[1]))
         result = []
         for score, i, lever in ranked[:LEVERS_SHOWN]:
             indices, data = self._lever_rows[i]
             shared = sorted(((query[j] * v, terms[j]) for j, v in zip(indices, data) if j in query), reverse=True)
             result.append({"name": lever.name, "goals": list(lever.goals), "conditions": lever.conditions,
-                           "actors": list(lever.actors), "score": round(float(score), 4),
+                           "actors": list(lever.actors), "scope": lever.scope, "score": round(float(score), 4),
                            "evidence": [t for _, t in shared[:5]]})
         return result

@@ -179,6 +179,7 @@ class LeverOut(BaseModel):
     goals: list[int]
     conditions: str
     actors: list[str]
+    scope: str = Field(description="international (actions hors de France), france ou tous")
     score: float
     evidence: list[str] = Field(description="mots du texte partagés avec la description du levier")
 

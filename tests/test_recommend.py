@@ -171,3 +171,19 @@ def test_projects_given_by_their_goals_have_their_own_ranker(tiny_tagger):
     votes = dict(zip([g for g in range(1, 18) if g != 6], features[:16, -1]))   # the first example, main 6
     assert votes[4] > 0 and votes[13] > 0 and votes[3] == 0 and votes[5] == 0   # its neighbour's, not its own
     assert labels[:16].sum() == 2
+
+
+@pytest.mark.parametrize("place, in_france", [
+    ("France", True), ("France (Mayotte)", True), ("Occitanie", True), ("Seine-Saint-Denis, Île-de-France", True),
+    ("Mali", False), ("Togo, Bénin", False), ("International", None), ("Burkina Faso, Bénin, France", None),
+    ("", None), (None, None)])
+def test_where_a_place_is(place, in_france):
+    from sdgtagger.recommend import place_in_france
+    assert place_in_france(place) is in_france
+
+
+def test_every_lever_says_where_it_funds():
+    levers = {l.name: l for l in read_levers(KNOWLEDGE / "funding.yaml")}
+    assert {l.scope for l in levers.values()} == {"international", "france", "tous"}
+    assert levers["1 % eau et assainissement (loi Oudin-Santini)"].scope == "international"
+    assert next(l for n, l in levers.items() if n.startswith("ANCT")).scope == "france"

@@ -76,3 +76,19 @@ def test_funding_levers_follow_the_words_of_the_project(recommender):
     diaspora = ("Notre association de jeunes issus de la diaspora malienne veut équiper le centre de santé de "
                 "notre village d'origine dans la région de Kayes.")
     assert recommender.recommend(diaspora).funding[0]["name"].startswith("PRA/OSIM")
+
+
+def test_levers_for_actions_abroad_are_not_offered_to_a_project_in_france(recommender):
+    levers = {l.name: l for l in recommender.knowledge.levers}
+    at_home = "Le CCAS de Roubaix ouvre une épicerie solidaire pour les familles du quartier prioritaire."
+    funding = recommender.recommend(at_home).funding
+    assert funding and all(levers[f["name"]].scope != "international" for f in funding), funding
+    abroad = recommender.recommend(SAHEL_WATER).funding
+    assert all(levers[f["name"]].scope != "france" for f in abroad)
+    assert any("Oudin-Santini" in f["name"] for f in abroad)
+    # less sure it is in France: the climate fund for developing countries comes after the French one
+    roofs = ("La communauté de communes du Val de Sèvre installe des panneaux solaires sur les toits de ses "
+             "écoles et de son gymnase, avec une SCIC citoyenne qui associe habitants et entreprises locales.")
+    names = [f["name"] for f in recommender.recommend(roofs).funding]
+    french = next(i for i, n in enumerate(names) if n.startswith("Fonds vert (fonds"))
+    assert all(i > french for i, n in enumerate(names) if n.startswith("Fonds vert pour le climat")), names
