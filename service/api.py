@@ -1,7 +1,9 @@
 """JSON routes under /api/v1: thin wrappers over the sdgtagger library and the register."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -15,14 +17,44 @@ from .app import (app_settings, get_recommender, get_register, get_tagger, refre
 from .register import NotFound, Register
 from .settings import Settings
 
+class Problem(BaseModel):
+    """One thing wrong with a request: the field (dotted path, or « corps ») and why, in French."""
+    field: str
+    message: str
+    type: str | None = None
+
+
+class Invalid(BaseModel):
+    """422: the request's fields at fault."""
+    detail: list[Problem]
+
+
+class Error(BaseModel):
+    """Any other error: what is wrong, in French."""
+    detail: str
+
+
+COMMON_ERRORS = {
+    400: {"model": Error, "description": "corps illisible (JSON ou UTF-8 invalide)"},
+    401: {"model": Error, "description": "clé API absente (écritures ; lectures si SDGTAGGER_REQUIRE_KEY_FOR_READS)"},
+    403: {"model": Error, "description": "clé API refusée"},
+    413: {"model": Error, "description": "corps de requête trop gros, ou lot trop grand"},
+    503: {"model": Error, "description": "le modèle n'est pas encore chargé"},
+}
+NOT_FOUND = {404: {"model": Error, "description": "inconnu"}}
+# Goals as the schema says them (the validators give the French messages).
+GOALS_SCHEMA = {"minItems": 1, "uniqueItems": True, "items": {"type": "integer", "minimum": 1, "maximum": 17}}
+# A register id: SQLite integers are 64-bit, a larger number is refused (422) instead of failing (500).
+ProjectId = Path(ge=1, le=2**63 - 1, description="identifiant du projet dans le registre")
+
 router = APIRouter()
-v1 = APIRouter(prefix="/api/v1", dependencies=[Depends(require_read)])
+v1 = APIRouter(prefix="/api/v1", dependencies=[Depends(require_read)], responses=COMMON_ERRORS)
 
 
 # -- bodies and answers ------------------------------------------------------------------------
 class TagIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(description="le texte du projet, en français")
+    text: str = Field(description="le texte du projet, en français", json_schema_extra={"minLength": 1})
     title: str | None = Field(None, description="son titre, joint au texte")
 
 
@@ -86,7 +118,8 @@ class ProjectIn(BaseModel):
     actor: str | None = Field(None, max_length=300)
     country: str | None = Field(None, max_length=100)
     year: int | None = Field(None, ge=1950, le=2100)
-    sdgs: list[int] | None = Field(None, description="objectifs validés, le principal en premier")
+    sdgs: list[int] | None = Field(None, description="objectifs validés, le principal en premier",
+                                   json_schema_extra=GOALS_SCHEMA)
     validated_by: str | None = Field(None, max_length=200, description="qui valide (par défaut : la clé ou la page)")
 
     _check_goals = field_validator("sdgs")(classmethod(lambda cls, v: _goals(v)))
@@ -99,7 +132,7 @@ class ProjectPatch(BaseModel):
     actor: str | None = Field(None, max_length=300)
     country: str | None = Field(None, max_length=100)
     year: int | None = Field(None, ge=1950, le=2100)
-    sdgs: list[int] | None = None
+    sdgs: list[int] | None = Field(None, json_schema_extra=GOALS_SCHEMA)
     validated_by: str | None = Field(None, max_length=200)
 
     _check_goals = field_validator("sdgs")(classmethod(lambda cls, v: _goals(v)))
@@ -125,9 +158,12 @@ class ProjectOut(BaseModel):
 
 
 class RecommendIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "oneOf": [{"required": ["text"]}, {"required": ["sdgs"]}],
+        "description": "soit « text », soit « sdgs » (pas les deux)"})
     text: str | None = Field(None, description="le texte du projet")
-    sdgs: list[int] | None = Field(None, description="ou bien ses objectifs, le principal en premier")
+    sdgs: list[int] | None = Field(None, description="ou bien ses objectifs, le principal en premier",
+                                   json_schema_extra=GOALS_SCHEMA)
 
     _check_goals = field_validator("sdgs")(classmethod(lambda cls, v: _goals(v)))
 
@@ -243,7 +279,7 @@ def sdgs():
     return {"goals": [g.to_dict() for g in catalogue.goals()]}
 
 
-@v1.get("/sdgs/{goal}/links")
+@v1.get("/sdgs/{goal}/links", responses=NOT_FOUND)
 def goal_links(goal: int, recommender: Recommender = Depends(get_recommender),
                register: Register = Depends(get_register)):
     """Links from a goal: authored (kind, strength, why, question) and observed (corpus and register)."""
@@ -301,7 +337,8 @@ def list_projects(goal: int | None = Query(None, ge=1, le=17), validated: bool |
     return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
-@v1.get("/projects.csv")
+@v1.get("/projects.csv", response_class=Response,
+        responses={200: {"content": {"text/csv": {}}, "description": "le registre en CSV"}})
 def export_projects(goal: int | None = Query(None, ge=1, le=17), validated: bool | None = None,
                     q: str | None = Query(None, max_length=200), register: Register = Depends(get_register)):
     """The register as CSV for French Excel (';', UTF-8 with BOM)."""
@@ -310,8 +347,8 @@ def export_projects(goal: int | None = Query(None, ge=1, le=17), validated: bool
                     headers={"Content-Disposition": 'attachment; filename="registre-projets.csv"'})
 
 
-@v1.get("/projects/{project_id}", response_model=ProjectOut)
-def get_project(project_id: int, register: Register = Depends(get_register)):
+@v1.get("/projects/{project_id}", response_model=ProjectOut, responses=NOT_FOUND)
+def get_project(project_id: Annotated[int, ProjectId], register: Register = Depends(get_register)):
     """One saved project."""
     try:
         return register.get(project_id)
@@ -319,8 +356,8 @@ def get_project(project_id: int, register: Register = Depends(get_register)):
         raise HTTPException(404, str(error)) from None
 
 
-@v1.patch("/projects/{project_id}", response_model=ProjectOut)
-def update_project(project_id: int, body: ProjectPatch, request: Request, who: str = Depends(require_write),
+@v1.patch("/projects/{project_id}", response_model=ProjectOut, responses=NOT_FOUND)
+def update_project(project_id: Annotated[int, ProjectId], body: ProjectPatch, request: Request, who: str = Depends(require_write),
                    register: Register = Depends(get_register)):
     """Correct a project or validate its goals (main goal first)."""
     changes = body.model_dump(exclude_unset=True)

@@ -55,7 +55,27 @@ def create_app(settings: Settings | None = None, tagger: Tagger | None = None) -
     from . import api, pages
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.openapi = lambda: _openapi(app)
     return app
+
+
+def _openapi(app: FastAPI) -> dict:
+    """The OpenAPI schema, with our 422 body ({"detail": [{"field", "message", "type"}]}) in place
+    of FastAPI's default one, which the error handler below does not send."""
+    if app.openapi_schema is None:
+        from fastapi.openapi.utils import get_openapi
+
+        from .api import Invalid, Problem
+
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        if "HTTPValidationError" in schemas:
+            schemas["HTTPValidationError"] = Invalid.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas["HTTPValidationError"].pop("$defs", None)
+            schemas["ValidationError"] = Problem.model_json_schema()
+            schemas["HTTPValidationError"]["properties"]["detail"]["items"] = {"$ref": "#/components/schemas/ValidationError"}
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 # -- dependencies ------------------------------------------------------------------------------

@@ -249,3 +249,19 @@ def test_patch_cannot_empty_required_fields(client):
         response = client.patch(f"/api/v1/projects/{saved['id']}", headers=headers, json={field: None})
         assert response.status_code == 422 and response.json()["detail"][0]["field"] == field
     assert client.patch(f"/api/v1/projects/{saved['id']}", headers=headers, json={"year": None}).status_code == 200
+
+
+@pytest.mark.parametrize("method", ["get", "patch"])
+def test_a_project_id_beyond_64_bits_is_refused_not_a_server_error(client, method):
+    kwargs = {"json": {"title": "x"}, "headers": {"X-API-Key": KEY}} if method == "patch" else {}
+    response = getattr(client, method)("/api/v1/projects/52742541969290543104", **kwargs)
+    assert response.status_code == 422 and response.json()["detail"][0]["field"] == "path.project_id"
+
+
+def test_openapi_documents_the_french_error_bodies(client):
+    schema = client.get("/openapi.json").json()
+    problem = schema["components"]["schemas"]["ValidationError"]
+    assert set(problem["properties"]) == {"field", "message", "type"}
+    responses = schema["paths"]["/api/v1/projects/{project_id}"]["get"]["responses"]
+    assert {"404", "422", "401", "413"} <= set(responses)
+    assert schema["components"]["schemas"]["RecommendIn"]["oneOf"]
