@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator, model_validator
 
 from sdgtagger import Tagger, catalogue
 
@@ -59,7 +59,7 @@ class TagIn(BaseModel):
 
 
 class BatchItem(TagIn):
-    id: str | int = Field(description="identifiant renvoyé tel quel")
+    id: StrictStr | StrictInt = Field(description="identifiant renvoyé tel quel (texte ou entier)")
 
 
 class BatchIn(BaseModel):

@@ -49,6 +49,12 @@ def test_tag_batch_keeps_ids_and_order(client):
     assert data["results"][2]["warnings"] == ["texte vide : aucun score calculé"]
 
 
+@pytest.mark.parametrize("ident", [False, None, 1.5, ["a"]])
+def test_a_batch_id_is_text_or_an_integer(client, ident):
+    response = client.post("/api/v1/tag/batch", json={"items": [{"id": ident, "text": WATER}]})
+    assert response.status_code == 422 and response.json()["detail"][0]["field"].startswith("items.0.id")
+
+
 def test_catalogue(client):
     goals = client.get("/api/v1/sdgs").json()["goals"]
     assert len(goals) == 17 and goals[5]["colour"] == "#26BDE2" and len(goals[5]["targets"]) == 8
