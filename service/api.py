@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sdgtagger import Tagger, catalogue
 
@@ -59,7 +59,14 @@ class TagIn(BaseModel):
 
 
 class BatchItem(TagIn):
-    id: StrictStr | StrictInt = Field(description="identifiant renvoyé tel quel (texte ou entier)")
+    id: str | int = Field(description="identifiant renvoyé tel quel (texte ou entier)")
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _text_or_integer(cls, value):
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise ValueError("un texte ou un entier est attendu")
+        return value
 
 
 class BatchIn(BaseModel):

@@ -52,7 +52,9 @@ def test_tag_batch_keeps_ids_and_order(client):
 @pytest.mark.parametrize("ident", [False, None, 1.5, ["a"]])
 def test_a_batch_id_is_text_or_an_integer(client, ident):
     response = client.post("/api/v1/tag/batch", json={"items": [{"id": ident, "text": WATER}]})
-    assert response.status_code == 422 and response.json()["detail"][0]["field"].startswith("items.0.id")
+    assert response.status_code == 422
+    assert response.json()["detail"] == [{"field": "items.0.id", "message": "un texte ou un entier est attendu",
+                                          "type": "value_error"}]
 
 
 def test_catalogue(client):
