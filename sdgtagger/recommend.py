@@ -242,8 +242,9 @@ def with_link_examples(knowledge: Knowledge, tagger, rows: list[dict]) -> Knowle
                             example_expected=goal_matrix(r["expected"] for r in rows))
     else:
         knowledge = replace(knowledge, example_vectors=None, example_sdgs=None, example_expected=None)
-    knowledge.ranker = fit_ranker(knowledge, tagger, rows)
-    knowledge.goals_ranker = fit_ranker(knowledge, None, rows)
+    knowledge.ranker = fit_ranker(*ranker_examples(knowledge, tagger, rows)) if rows else None
+    given = any(r.get("sdgs") for r in rows)
+    knowledge.goals_ranker = fit_ranker(*goals_ranker_examples(knowledge, rows)) if given else None
     return knowledge
 
 
@@ -264,6 +265,13 @@ def goal_matrix(label_sets) -> np.ndarray:
 
 KNN_PROJECTS = 30   # corpus projects most like the text, whose goals vote
 KNN_EXAMPLES = 20   # annotated link examples most like the text, whose expected links vote
+
+
+def link_votes(knowledge: Knowledge, project_labels: np.ndarray, to_projects, to_examples) -> np.ndarray:
+    """(17, 2) the neighbours' votes for each goal: the goals of the corpus projects most similar to
+    the project, and the links advisers raised for the most similar link examples."""
+    return np.column_stack([neighbour_votes(to_projects, project_labels, KNN_PROJECTS),
+                            neighbour_votes(to_examples, knowledge.example_expected, KNN_EXAMPLES)])
 
 
 def neighbour_votes(similarity: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
@@ -327,7 +335,7 @@ def link_features(tables, weights: dict[int, float], scores: dict[int, float], m
             main_row[goal - 1] = 1.0
         else:
             others[goal - 1] = weight
-    own = np.array([scores.get(g, 0.0) for g in range(1, 18)])
+    own = np.array([scores.get(g, 0.0) for g in range(1, N_GOALS + 1)])
     from_main = main_row @ strength
     columns = [from_main, others @ strength, own, main_row @ conditional, others @ conditional, from_main * own]
     classifier = [p_main, np.clip(logit, -10, 10) / 10, (from_main > 0) * p_main]
@@ -337,18 +345,21 @@ def link_features(tables, weights: dict[int, float], scores: dict[int, float], m
 RANKER_C = 1.0   # inverse regularisation of the link ranker
 
 
-def fit_ranker(knowledge: Knowledge, tagger, rows: list[dict]) -> np.ndarray | None:
-    """Logistic regression of "the adviser expects this link" on link_features (main goal excluded),
-    over the knowledge's link examples ``rows``: read by ``tagger``, or, without a tagger, given by
-    their goals (the ranker of recommend(goals=...))."""
+def fit_ranker(features: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Weights (bias last) of the logistic regression of "the adviser expects this link" on the
+    rows of ranker_examples or goals_ranker_examples."""
     from sklearn.linear_model import LogisticRegression
 
-    if not rows or (tagger is None and not any(r.get("sdgs") for r in rows)):
-        return None
-    features, labels = (ranker_examples(knowledge, tagger, rows) if tagger is not None
-                        else goals_ranker_examples(knowledge, rows))
     clf = LogisticRegression(C=RANKER_C, max_iter=3000).fit(features, labels)
     return np.append(clf.coef_[0], clf.intercept_[0])
+
+
+def _add_candidates(x: np.ndarray, main: int, expected, features: list, labels: list) -> None:
+    """Every goal but the main one as a training row of the ranker, labelled by the expected links."""
+    for goal in range(1, N_GOALS + 1):
+        if goal != main:
+            features.append(x[goal - 1])
+            labels.append(goal in expected)
 
 
 def ranker_examples(knowledge: Knowledge, tagger, rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:
@@ -366,20 +377,10 @@ def ranker_examples(knowledge: Knowledge, tagger, rows: list[dict]) -> tuple[np.
     features, labels = [], []
     for i, (row, tagging) in enumerate(zip(rows, tagger.tag(texts, evidence=False))):
         weights = {g: tagging.scores[g] for g in tagging.goals}
-        votes = np.column_stack([neighbour_votes(to_projects[i], project_labels, KNN_PROJECTS),
-                                 neighbour_votes(to_examples[i], knowledge.example_expected, KNN_EXAMPLES)])
-        x = link_features(tables, weights, tagging.scores, tagging.main, logits[i], np.exp(main_logprobs[i]), votes)
-        for goal in range(1, 18):
-            if goal != tagging.main:
-                features.append(x[goal - 1])
-                labels.append(goal in row["expected"])
+        x = link_features(tables, weights, tagging.scores, tagging.main, logits[i], np.exp(main_logprobs[i]),
+                          link_votes(knowledge, project_labels, to_projects[i], to_examples[i]))
+        _add_candidates(x, tagging.main, row["expected"], features, labels)
     return np.array(features), np.array(labels)
-
-
-# The catalogue's phrasing, not what a target is about ("d'ici 2030, notamment, à tous les niveaux").
-TARGET_PHRASING = frozenset("ici an notamment tout ensemble niveau partie cadre moyen mesure compris manière "
-                            "matière besoin fin ci mettre assurer renforcer améliorer promouvoir garantir "
-                            "favoriser veiller".split())
 
 
 def goals_ranker_examples(knowledge: Knowledge, rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:
@@ -394,15 +395,17 @@ def goals_ranker_examples(knowledge: Knowledge, rows: list[dict]) -> tuple[np.nd
         weights, scores, main, logit, p_main = given_goals(row["sdgs"])
         to_examples = label_similarity(row["sdgs"], knowledge.example_sdgs)
         to_examples[i] = -1.0   # an example does not vote for itself
-        votes = np.column_stack([
-            neighbour_votes(label_similarity(row["sdgs"], project_labels), project_labels, KNN_PROJECTS),
-            neighbour_votes(to_examples, knowledge.example_expected, KNN_EXAMPLES)])
-        x = link_features(tables, weights, scores, main, logit, p_main, votes)
-        for goal in range(1, N_GOALS + 1):
-            if goal != main:
-                features.append(x[goal - 1])
-                labels.append(goal in row["expected"])
+        to_projects = label_similarity(row["sdgs"], project_labels)
+        x = link_features(tables, weights, scores, main, logit, p_main,
+                          link_votes(knowledge, project_labels, to_projects, to_examples))
+        _add_candidates(x, main, row["expected"], features, labels)
     return np.array(features), np.array(labels)
+
+
+# The catalogue's phrasing, not what a target is about ("d'ici 2030, notamment, à tous les niveaux").
+TARGET_PHRASING = frozenset("ici an notamment tout ensemble niveau partie cadre moyen mesure compris manière "
+                            "matière besoin fin ci mettre assurer renforcer améliorer promouvoir garantir "
+                            "favoriser veiller".split())
 
 
 def _target_terms(featurizer, targets) -> sp.csr_matrix:
@@ -556,10 +559,9 @@ class Recommender:
             # neighbours by their goals: the projects and examples that share most of these goals
             to_projects = label_similarity(goals, self.project_labels)
             to_examples = label_similarity(goals, self.knowledge.example_sdgs)
-        votes = np.column_stack([neighbour_votes(to_projects, self.project_labels, KNN_PROJECTS),
-                                 neighbour_votes(to_examples, self.knowledge.example_expected, KNN_EXAMPLES)])
         ranker = self.knowledge.ranker if text is not None else self.knowledge.goals_ranker
-        links, warnings = self._links(weights, scores, main, *classifier, votes, ranker)
+        links, warnings = self._links(weights, scores, main, *classifier,
+                                      link_votes(self.knowledge, self.project_labels, to_projects, to_examples), ranker)
         corpus_similarity = to_projects if text is not None else self._to_projects(vector)
         return Recommendation(weights, main, links, self._targets(vector, weights, main),
                               self._similar(vector, weights, main, corpus_similarity),

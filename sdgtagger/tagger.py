@@ -12,7 +12,8 @@ from .text import TOO_SHORT_WORDS, guess_language, normalise, sentences, words
 
 EVIDENCE_TERMS = 6
 LOW_CONFIDENCE = "aucun objectif n'atteint son seuil : le plus probable est proposé, à vérifier"
-NO_KNOWN_WORD = "aucun mot connu du modèle (chiffres, symboles, sigle seul ?) : aucun score calculé"
+NO_KNOWN_WORD = ("aucun mot connu du modèle (chiffres, symboles, sigle seul ?) : aucun score calculé ; "
+                 "vérifiez que le champ de texte choisi contient bien la description")
 BATCH_SIZE = 512
 
 

@@ -24,11 +24,6 @@ class Problem(BaseModel):
     type: str | None = None
 
 
-class Invalid(BaseModel):
-    """422: the request's fields at fault."""
-    detail: list[Problem]
-
-
 class Error(BaseModel):
     """Any other error: what is wrong, in French."""
     detail: str

@@ -65,15 +65,16 @@ def _openapi(app: FastAPI) -> dict:
     if app.openapi_schema is None:
         from fastapi.openapi.utils import get_openapi
 
-        from .api import Invalid, Problem
+        from .api import Problem
 
         schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
         schemas = schema.setdefault("components", {}).setdefault("schemas", {})
-        if "HTTPValidationError" in schemas:
-            schemas["HTTPValidationError"] = Invalid.model_json_schema(ref_template="#/components/schemas/{model}")
-            schemas["HTTPValidationError"].pop("$defs", None)
+        if "HTTPValidationError" in schemas:   # the names every route's 422 already refers to
             schemas["ValidationError"] = Problem.model_json_schema()
-            schemas["HTTPValidationError"]["properties"]["detail"]["items"] = {"$ref": "#/components/schemas/ValidationError"}
+            schemas["HTTPValidationError"] = {
+                "title": "Invalid", "description": "422 : les champs de la requête en cause", "type": "object",
+                "required": ["detail"],
+                "properties": {"detail": {"type": "array", "items": {"$ref": "#/components/schemas/ValidationError"}}}}
         app.openapi_schema = schema
     return app.openapi_schema
 
